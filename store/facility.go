@@ -1,0 +1,343 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/shishi-health/shishi/facility"
+)
+
+// openEnd is valid_to of a version still in effect.
+const openEnd = "9999-12-31"
+
+// columns lists a registry table's columns in the order rows are scanned
+// and written.
+func columns(s *facility.Schema) []string {
+	cols := []string{"code", "valid_from", "valid_to", "closed"}
+	for _, f := range s.Fields {
+		cols = append(cols, f.Key)
+	}
+	return cols
+}
+
+// encode turns a record into column values (see columns).
+func encode(s *facility.Schema, r facility.Record, validTo string) []any {
+	out := make([]any, 0, len(s.Fields)+4)
+	out = append(out, r.Code, r.ValidFrom, validTo, boolInt(r.Closed))
+	for i, f := range s.Fields {
+		v := r.Values[i]
+		switch f.Kind {
+		case facility.Bool:
+			b, _ := v.(bool)
+			v = boolInt(b)
+		case facility.Date:
+			if v == "" {
+				v = nil
+			}
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// scanner scans registry rows into records.
+type scanner struct {
+	s    *facility.Schema
+	dest []any
+	strs []sql.NullString
+	ints []sql.NullInt64
+	code, from, to string
+	closed         int64
+}
+
+func newScanner(s *facility.Schema) *scanner {
+	sc := &scanner{s: s, strs: make([]sql.NullString, len(s.Fields)), ints: make([]sql.NullInt64, len(s.Fields))}
+	sc.dest = []any{&sc.code, &sc.from, &sc.to, &sc.closed}
+	for i, f := range s.Fields {
+		if f.Kind == facility.Int || f.Kind == facility.Bool {
+			sc.dest = append(sc.dest, &sc.ints[i])
+		} else {
+			sc.dest = append(sc.dest, &sc.strs[i])
+		}
+	}
+	return sc
+}
+
+func (sc *scanner) scan(rows *sql.Rows) (facility.Record, string, error) {
+	if err := rows.Scan(sc.dest...); err != nil {
+		return facility.Record{}, "", err
+	}
+	r := facility.Record{Code: sc.code, ValidFrom: sc.from, Closed: sc.closed != 0, Values: make([]any, len(sc.s.Fields))}
+	for i, f := range sc.s.Fields {
+		switch f.Kind {
+		case facility.Int:
+			r.Values[i] = sc.ints[i].Int64
+		case facility.Bool:
+			r.Values[i] = sc.ints[i].Int64 != 0
+		default:
+			r.Values[i] = sc.strs[i].String
+		}
+	}
+	return r, sc.to, nil
+}
+
+// Query selects facilities of one registry in effect on a date.
+type Query struct {
+	// Region limits the result to facilities within this unit (its code
+	// prefix: 2 digits for a province, 4 for a prefecture, 6 for a county);
+	// "" or "000000" means the whole country.
+	Region string
+	AsOf   string // YYYY-MM-DD; required
+	// Text matches a code prefix or a part of the name.
+	Text string
+	// Equal holds field key → stored value filters (grade=3, type=general).
+	Equal  map[string]string
+	Limit  int // 0: no limit
+	Offset int
+}
+
+// RegionPrefix returns the code prefix shared by every county-level unit
+// within region: GB/T 2260 codes nest by digits (省 2, 地 4, 县 6), and the
+// units directly under a province (municipal districts, 省直辖县) share the
+// province's 2 digits.
+func RegionPrefix(region string) string {
+	switch {
+	case region == "" || region == "000000":
+		return ""
+	case strings.HasSuffix(region, "0000"):
+		return region[:2]
+	case strings.HasSuffix(region, "00"):
+		return region[:4]
+	}
+	return region
+}
+
+func (s *Store) where(sc *facility.Schema, q Query) (string, []any, error) {
+	conds := []string{"valid_from <= ?", "valid_to > ?", "closed = 0"}
+	args := []any{q.AsOf, q.AsOf}
+	if p := RegionPrefix(q.Region); p != "" {
+		// A range rather than LIKE, so that both engines use the index.
+		conds = append(conds, "region >= ?", "region < ?")
+		args = append(args, p, p+"~")
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		conds = append(conds, "(code LIKE ? OR name LIKE ?)")
+		esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(t)
+		args = append(args, esc+"%", "%"+esc+"%")
+		conds[len(conds)-1] = `(code LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`
+	}
+	for key, v := range q.Equal {
+		i := sc.Index(key)
+		if i < 0 {
+			return "", nil, fmt.Errorf("%s has no field %q", sc.Name, key)
+		}
+		f := sc.Fields[i]
+		conds = append(conds, key+" = ?")
+		switch f.Kind {
+		case facility.Bool:
+			args = append(args, boolInt(v == "1" || v == "true" || v == "yes"))
+		case facility.Int:
+			var n int64
+			if _, err := fmt.Sscan(v, &n); err != nil {
+				return "", nil, fmt.Errorf("filter %s: %q is not a number", key, v)
+			}
+			args = append(args, n)
+		default:
+			args = append(args, v)
+		}
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// Facilities returns the facilities matching q, ordered by region and code,
+// and how many match in all.
+func (s *Store) Facilities(ctx context.Context, sc *facility.Schema, q Query) ([]facility.Record, int, error) {
+	where, args, err := s.where(sc, q)
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := s.read.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM `+sc.Table+` WHERE `+where), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count %s: %w", sc.Name, err)
+	}
+	query := `SELECT ` + strings.Join(columns(sc), ", ") + ` FROM ` + sc.Table + ` WHERE ` + where + ` ORDER BY region, code`
+	if q.Limit > 0 {
+		query += fmt.Sprintf(" LIMIT %d OFFSET %d", q.Limit, q.Offset)
+	}
+	var out []facility.Record
+	err = s.EachFacility(ctx, sc, query, args, func(r facility.Record) error {
+		out = append(out, r)
+		return nil
+	})
+	return out, total, err
+}
+
+// StreamFacilities calls fn for every facility matching q (Limit and Offset
+// ignored), ordered by region and code, without holding them all in memory:
+// the exporter writes 100,000 rows this way.
+func (s *Store) StreamFacilities(ctx context.Context, sc *facility.Schema, q Query, fn func(facility.Record) error) error {
+	where, args, err := s.where(sc, q)
+	if err != nil {
+		return err
+	}
+	query := `SELECT ` + strings.Join(columns(sc), ", ") + ` FROM ` + sc.Table + ` WHERE ` + where + ` ORDER BY region, code`
+	return s.EachFacility(ctx, sc, query, args, fn)
+}
+
+// EachFacility runs a query selecting columns(sc) and calls fn per row.
+func (s *Store) EachFacility(ctx context.Context, sc *facility.Schema, query string, args []any, fn func(facility.Record) error) error {
+	rows, err := s.read.QueryContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return fmt.Errorf("query %s: %w", sc.Name, err)
+	}
+	defer rows.Close()
+	scan := newScanner(sc)
+	for rows.Next() {
+		r, _, err := scan.scan(rows)
+		if err != nil {
+			return fmt.Errorf("scan %s: %w", sc.Name, err)
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// History returns every version of the facility with the given code.
+func (s *Store) History(ctx context.Context, sc *facility.Schema, code string) (facility.History, error) {
+	hs, err := histories(ctx, s.read, s.rebind, sc, []string{code})
+	if err != nil {
+		return nil, err
+	}
+	h, ok := hs[code]
+	if !ok {
+		return nil, fmt.Errorf("%s %s: %w", sc.Name, code, ErrNotFound)
+	}
+	return h, nil
+}
+
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// histories loads the versions of the given codes in one query.
+func histories(ctx context.Context, db querier, rebind func(string) string, sc *facility.Schema, codes []string) (map[string]facility.History, error) {
+	out := make(map[string]facility.History, len(codes))
+	if len(codes) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(codes))
+	for i, c := range codes {
+		args[i] = c
+	}
+	q := `SELECT ` + strings.Join(columns(sc), ", ") + ` FROM ` + sc.Table +
+		` WHERE code IN (` + placeholders(len(codes)) + `) ORDER BY code, valid_from`
+	rows, err := db.QueryContext(ctx, rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("load %s versions: %w", sc.Name, err)
+	}
+	defer rows.Close()
+	scan := newScanner(sc)
+	for rows.Next() {
+		r, _, err := scan.scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scan %s: %w", sc.Name, err)
+		}
+		out[r.Code] = append(out[r.Code], r)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// CountByRegion counts the facilities of a registry in effect on asOf per
+// region code (county-level unit) within region, in one grouped query; the
+// caller rolls counts up the hierarchy.
+func (s *Store) CountByRegion(ctx context.Context, sc *facility.Schema, region, asOf string) (map[string]int, error) {
+	where, args, err := s.where(sc, Query{Region: region, AsOf: asOf})
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT region, COUNT(*) FROM `+sc.Table+` WHERE `+where+` GROUP BY region`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("count %s by region: %w", sc.Name, err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var code string
+		var n int
+		if err := rows.Scan(&code, &n); err != nil {
+			return nil, err
+		}
+		out[code] = n
+	}
+	return out, rows.Err()
+}
+
+// Count returns how many versions the registry holds (all dates).
+func (s *Store) Count(ctx context.Context, sc *facility.Schema) (int, error) {
+	var n int
+	err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+sc.Table).Scan(&n)
+	return n, err
+}
+
+// Put stores one record through the same path as an import, so that the
+// API's create and update follow the import's rules.
+func (s *Store) Put(ctx context.Context, sc *facility.Schema, r facility.Record) (Outcome, error) {
+	tx, err := s.BeginImport(ctx, sc)
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer tx.Rollback()
+	out, err := tx.Apply(ctx, []facility.Record{r})
+	if err != nil {
+		return Outcome{}, err
+	}
+	return out[0], tx.Commit(ctx)
+}
+
+// CloseFacility ends a facility's existence from date d, keeping its
+// history: a closed version is added with the attributes it had.
+func (s *Store) CloseFacility(ctx context.Context, sc *facility.Schema, code, d string) error {
+	h, err := s.History(ctx, sc, code)
+	if err != nil {
+		return err
+	}
+	cur, ok := h.AsOf(d)
+	if !ok {
+		return fmt.Errorf("%s %s on %s: %w", sc.Name, code, d, ErrNotFound)
+	}
+	cur.ValidFrom, cur.Closed = d, true
+	_, err = s.Put(ctx, sc, cur)
+	return err
+}
+
+// Purge deletes every version of the facility: for a record entered by
+// mistake. Closing keeps the history and is what a facility that stops
+// existing needs.
+func (s *Store) Purge(ctx context.Context, sc *facility.Schema, code string) error {
+	res, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM `+sc.Table+` WHERE code = ?`), code)
+	if err != nil {
+		return fmt.Errorf("purge %s %s: %w", sc.Name, code, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("%s %s: %w", sc.Name, code, ErrNotFound)
+	}
+	return nil
+}
+
+var errRollback = errors.New("rolled back")

@@ -1,0 +1,308 @@
+// Package store keeps shishi's data in SQLite (embedded, the default) or
+// PostgreSQL (production). All SQL lives here. Most statements run on both
+// engines as written; the differences (placeholders, bulk loading, pool
+// shape) are in sqlite.go and postgres.go.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ErrNotFound is returned when a thing asked for by key does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Config says which store to open.
+type Config struct {
+	// URL selects PostgreSQL when it starts with postgres:// or
+	// postgresql://; empty selects SQLite in DataDir.
+	URL     string
+	DataDir string
+	Logger  *slog.Logger
+}
+
+// Dialect names the database engine.
+type Dialect int
+
+// Dialects.
+const (
+	SQLite Dialect = iota
+	Postgres
+)
+
+// String returns the engine's name.
+func (d Dialect) String() string {
+	if d == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// Store is an open store.
+type Store struct {
+	dialect Dialect
+	// read serves queries; write serves transactions that change data. For
+	// SQLite write has a single connection, because SQLite allows one
+	// writer at a time and a pool of writers only trades waiting for
+	// SQLITE_BUSY errors. For PostgreSQL both are the same pool.
+	read, write *sql.DB
+	log         *slog.Logger
+	path        string // SQLite file
+}
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Open opens the store described by cfg and applies pending migrations.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var s *Store
+	var err error
+	if IsPostgresURL(cfg.URL) {
+		s, err = openPostgres(ctx, cfg.URL)
+	} else {
+		if cfg.URL != "" {
+			return nil, fmt.Errorf("open store: %q is not a postgres:// URL", redactURL(cfg.URL))
+		}
+		dir := cfg.DataDir
+		if dir == "" {
+			dir = "shishi-data"
+		}
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		s, err = openSQLite(ctx, filepath.Join(dir, "shishi.db"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.log = log
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// IsPostgresURL reports whether u selects the PostgreSQL store.
+func IsPostgresURL(u string) bool {
+	return strings.HasPrefix(u, "postgres://") || strings.HasPrefix(u, "postgresql://")
+}
+
+// redactURL hides a password in a connection URL for messages and logs.
+func redactURL(u string) string {
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 {
+		return u
+	}
+	userinfo := u[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		return u[:scheme+3] + userinfo[:i] + ":***" + u[at:]
+	}
+	return u
+}
+
+// Dialect returns the store's engine.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Close closes the store.
+func (s *Store) Close() error {
+	err := s.read.Close()
+	if s.write != s.read {
+		err = errors.Join(err, s.write.Close())
+	}
+	return err
+}
+
+// Ping checks that the store answers.
+func (s *Store) Ping(ctx context.Context) error {
+	return s.read.PingContext(ctx)
+}
+
+// migration is one numbered file of migrations/.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+		}
+		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// migrate applies, each in its own transaction, the migrations not yet
+// recorded in schema_migrations.
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	applied := map[int]bool{}
+	rows, err := s.write.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("migrate: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	for _, m := range ms {
+		if applied[m.version] {
+			continue
+		}
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			for _, stmt := range splitStatements(m.sql) {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+					return fmt.Errorf("%s: %w", firstLine(stmt), err)
+				}
+			}
+			_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`),
+				m.version, m.name, time.Now().UTC().Format(time.RFC3339))
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		s.log.Info("migration applied", slog.String("name", m.name))
+	}
+	return nil
+}
+
+// MigrationsCurrent reports whether every shipped migration is applied
+// (for /readyz).
+func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
+	ms, err := migrations()
+	if err != nil {
+		return false, err
+	}
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n); err != nil {
+		return false, err
+	}
+	return n == len(ms), nil
+}
+
+// splitStatements splits a migration file on semicolons at line ends; the
+// files hold no semicolons inside literals.
+func splitStatements(src string) []string {
+	var out []string
+	var b strings.Builder
+	for _, line := range strings.Split(src, "\n") {
+		t := strings.TrimSpace(line)
+		if strings.HasPrefix(t, "--") || t == "" {
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+		if strings.HasSuffix(t, ";") {
+			out = append(out, strings.TrimSuffix(strings.TrimSpace(b.String()), ";"))
+			b.Reset()
+		}
+	}
+	if strings.TrimSpace(b.String()) != "" {
+		out = append(out, b.String())
+	}
+	return out
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// inTx runs fn in a write transaction, committing when fn returns nil.
+func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// rebind turns the ? placeholders the package writes into $n for
+// PostgreSQL. No statement here has a ? inside a literal.
+func (s *Store) rebind(q string) string {
+	if s.dialect != Postgres {
+		return q
+	}
+	return rebindDollar(q)
+}
+
+func rebindDollar(q string) string {
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// Meta returns a value of the meta table, ErrNotFound if unset.
+func (s *Store) Meta(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT value FROM meta WHERE key = ?`), key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", ErrNotFound
+	}
+	return v, err
+}
+
+// SetMeta sets a value of the meta table.
+func (s *Store) SetMeta(ctx context.Context, key, value string) error {
+	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO meta (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`), key, value)
+	return err
+}
