@@ -125,6 +125,10 @@ func CheckCode(code string) error {
 // YYYY.MM.DD, which Excel users type) and returns it in DateLayout.
 func ParseDate(s string) (string, error) {
 	s = strings.TrimSpace(s)
+	if isISODate(s) {
+		// The common case, every exported file: no allocation.
+		return s, nil
+	}
 	norm := strings.NewReplacer("/", "-", ".", "-").Replace(s)
 	t, err := time.Parse(DateLayout, norm)
 	if err != nil {
@@ -138,6 +142,30 @@ func ParseDate(s string) (string, error) {
 		return "", fmt.Errorf("%q is outside 1900-2100", s)
 	}
 	return t.Format(DateLayout), nil
+}
+
+// isISODate reports whether s is a real calendar date written YYYY-MM-DD
+// within 1900-2100.
+func isISODate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	n := func(a, b int) int {
+		v := 0
+		for i := a; i < b; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, m, d := n(0, 4), n(5, 7), n(8, 10)
+	if y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	return d <= time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
 // RegionChecker answers whether a region code may be used for a field; the
@@ -294,8 +322,17 @@ func (s *Schema) Validate(r Record) []FieldError {
 			errs = append(errs, FieldError{Field: f.Key, Value: fmt.Sprint(r.Values[i]), Msg: msg("值无效", "invalid value")})
 		}
 	}
-	if len(errs) == 0 && s.Check != nil {
-		errs = append(errs, s.Check(s, r)...)
+	if len(errs) == 0 {
+		errs = append(errs, s.CheckRules(r)...)
 	}
 	return errs
+}
+
+// CheckRules checks only the schema's rules across fields, for records
+// whose fields were each parsed with ParseValue (the importer's path).
+func (s *Schema) CheckRules(r Record) []FieldError {
+	if s.Check == nil {
+		return nil
+	}
+	return s.Check(s, r)
 }

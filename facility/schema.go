@@ -76,9 +76,9 @@ const (
 	// CountyLevel accepts units where facilities are registered: county-level
 	// units and prefecture-level cities without counties (东莞, 中山, ...).
 	CountyLevel RegionRule = iota
-	// PrefectureLevel accepts prefecture-level units and the districts and
-	// counties of the four municipalities, which the notice counts as
-	// prefectures (直辖市的区县).
+	// PrefectureLevel accepts prefecture-level units, the four
+	// municipalities themselves (a city-wide hotline) and their districts and
+	// counties, which the notice counts as prefectures (直辖市的区县).
 	PrefectureLevel
 	// AnyLevel accepts any province, prefecture or county.
 	AnyLevel

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
 	"github.com/shishi-health/shishi/store/storetest"
 )
@@ -174,4 +175,27 @@ func TestRegionPrefix(t *testing.T) {
 			t.Errorf("RegionPrefix(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
+}
+
+func TestSyncRegions(t *testing.T) {
+	tree, err := region.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		for range 2 { // the second run finds the hash and skips
+			if err := s.SyncRegions(ctx, tree); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.RegionCount(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[region.Level]int{region.Province: 31, region.Prefecture: 333, region.County: 2846}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("regions per level %v, want %v", got, want)
+		}
+	})
 }
