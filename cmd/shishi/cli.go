@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/shishi-health/shishi/region"
+	"github.com/shishi-health/shishi/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=v1.2.3";
+// otherwise the module version or VCS revision is shown.
+var version = ""
+
+// exit codes
+const (
+	exitOK       = 0
+	exitFailure  = 1 // the command ran and failed (rows rejected, store down)
+	exitUsage    = 2 // the command line was wrong
+	exitSignaled = 130
+)
+
+// command is one subcommand.
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env *cliEnv, args []string) int
+}
+
+// cliEnv is what every subcommand gets from main: its streams, the
+// environment and the clock. No globals: tests run the CLI in-process.
+type cliEnv struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+	now            func() time.Time
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "start the web server (页面与 API)", cmdServe},
+		{"import", "import a registry file, CSV or XLSX (导入)", cmdImport},
+		{"export", "export a registry or the regions as CSV or XLSX (导出)", cmdExport},
+		{"template", "write an empty registry file with its header (模板)", cmdTemplate},
+		{"demo", "fill the store with the national demo data set (演示数据)", cmdDemo},
+		{"version", "print the version", cmdVersion},
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	env := &cliEnv{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, now: time.Now}
+	return env.dispatch(ctx, args)
+}
+
+func (env *cliEnv) dispatch(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		env.usage(env.stdout)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(ctx, env, args[1:])
+		}
+	}
+	fmt.Fprintf(env.stderr, "shishi: unknown command %q\n\n", args[0])
+	env.usage(env.stderr)
+	return exitUsage
+}
+
+func (env *cliEnv) usage(w io.Writer) {
+	fmt.Fprint(w, `shishi (实事): deliver and monitor public health-service commitments.
+
+Usage: shishi <command> [flags] [arguments]
+
+Commands:
+`)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprint(w, `
+Every command that touches data takes --data-dir (SHISHI_DATA_DIR, default
+./shishi-data, holds the SQLite file) and --db (SHISHI_DB, a postgres:// URL
+selects PostgreSQL). Run "shishi <command> --help" for its flags.
+`)
+}
+
+// storeFlags are the flags of every command that opens the store.
+type storeFlags struct {
+	dataDir, db string
+	logLevel    string
+}
+
+func (sf *storeFlags) register(fs *flag.FlagSet, env *cliEnv) {
+	fs.StringVar(&sf.dataDir, "data-dir", envOr(env, "SHISHI_DATA_DIR", "./shishi-data"), "directory of the embedded SQLite store (env SHISHI_DATA_DIR)")
+	fs.StringVar(&sf.db, "db", env.getenv("SHISHI_DB"), "postgres:// URL of a PostgreSQL store instead of SQLite (env SHISHI_DB)")
+	fs.StringVar(&sf.logLevel, "log-level", envOr(env, "SHISHI_LOG_LEVEL", "info"), "debug, info, warn or error (env SHISHI_LOG_LEVEL)")
+}
+
+func envOr(env *cliEnv, key, def string) string {
+	if v := env.getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (sf *storeFlags) logger(env *cliEnv) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(sf.logLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(slog.NewTextHandler(env.stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func (sf *storeFlags) open(ctx context.Context, log *slog.Logger) (*store.Store, error) {
+	return store.Open(ctx, store.Config{URL: sf.db, DataDir: sf.dataDir, Logger: log})
+}
+
+// newFlagSet makes a subcommand's flag set whose --help lists its flags
+// under a usage line.
+func newFlagSet(env *cliEnv, name, usage string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: shishi %s %s\n\nFlags:\n", name, usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseArgs parses flags anywhere among the arguments (users write
+// "shishi import hospitals a.csv --partial"), which flag.Parse alone stops
+// at the first non-flag for. It returns the positional arguments.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if rest[0] == "--" {
+			return append(pos, rest[1:]...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// flagExit turns a flag parsing error into an exit code: --help is not a
+// failure.
+func flagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	return exitUsage
+}
+
+func cmdVersion(_ context.Context, env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "version", "")
+	if _, err := parseArgs(fs, args); err != nil {
+		return flagExit(err)
+	}
+	fmt.Fprintln(env.stdout, "shishi", versionString())
+	return exitOK
+}
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "(unknown)"
+	}
+	v := info.Main.Version
+	settings := map[string]string{}
+	for _, s := range info.Settings {
+		settings[s.Key] = s.Value
+	}
+	if rev := settings["vcs.revision"]; rev != "" {
+		v += " " + rev[:min(12, len(rev))]
+		if settings["vcs.modified"] == "true" {
+			v += "+dirty"
+		}
+	}
+	return strings.TrimSpace(v + " " + info.GoVersion)
+}
+
+// loadTree loads the embedded administrative hierarchy.
+func loadTree() (*region.Tree, error) {
+	t, err := region.Load()
+	if err != nil {
+		return nil, fmt.Errorf("load regions: %w", err)
+	}
+	return t, nil
+}
+
+func fail(env *cliEnv, format string, args ...any) int {
+	fmt.Fprintf(env.stderr, "shishi: "+format+"\n", args...)
+	return exitFailure
+}

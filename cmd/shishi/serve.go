@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/shishi-health/shishi/demo"
+	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/web"
+)
+
+func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "serve", "[--addr HOST:PORT] [--demo]")
+	var sf storeFlags
+	sf.register(fs, env)
+	addr := fs.String("addr", envOr(env, "SHISHI_ADDR", "127.0.0.1:8080"), "address to listen on (env SHISHI_ADDR)")
+	withDemo := fs.Bool("demo", env.getenv("SHISHI_DEMO") == "1", "on an empty store, load the national demo data set first (env SHISHI_DEMO=1)")
+	if _, err := parseArgs(fs, args); err != nil {
+		return flagExit(err)
+	}
+	log := sf.logger(env)
+	start := env.now()
+	st, err := sf.open(ctx, log)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer st.Close()
+	tree, err := loadTree()
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	if *withDemo {
+		n, err := st.Count(ctx, facility.Hospitals)
+		if err != nil {
+			return fail(env, "%v", err)
+		}
+		if n == 0 {
+			log.Info("empty store: loading the national demo data set")
+			sum, err := demo.Load(ctx, st, tree, demo.Options{Seed: 2025, Scale: 1}, nil)
+			if err != nil {
+				return fail(env, "demo: %v", err)
+			}
+			log.Info("demo data loaded", slog.String("summary", fmt.Sprint(sum)), slog.Duration("took", env.now().Sub(start)))
+		}
+	}
+	srv := &http.Server{
+		Handler:           web.New(web.Config{Store: st, Tree: tree, Logger: log, Now: env.now, Version: versionString()}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // uploads of large registry files
+		WriteTimeout:      10 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(env, "listen %s: %v", *addr, err)
+	}
+	log.Info("shishi serving", slog.String("url", "http://"+ln.Addr().String()), slog.String("store", st.Dialect().String()),
+		slog.Duration("startup", env.now().Sub(start)))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fail(env, "serve: %v", err)
+	case <-ctx.Done():
+	}
+	// Graceful shutdown: stop accepting, let requests in flight (an import
+	// being committed) finish for up to 30 s.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("shutdown", slog.Any("err", err))
+		return exitFailure
+	}
+	return exitOK
+}

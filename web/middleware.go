@@ -1,0 +1,123 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+)
+
+// statusWriter records the status and size of a response for the request
+// log and for panic recovery.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(p []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(p)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the real writer (Flush).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests logs one line per request. It logs the path and never the
+// query string: searches and filters may hold names a person typed.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelWarn
+		}
+		s.log.LogAttrs(r.Context(), level, "http request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", status),
+			slog.Int64("bytes", sw.bytes),
+			slog.Duration("duration", time.Since(start)))
+	})
+}
+
+// recoverPanics turns a panic in a handler into a logged 500, so that one
+// bad request does not take the process down. http.ErrAbortHandler is
+// passed on: it is how a handler cuts a download short on purpose.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic in handler",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Any("panic", v),
+				slog.String("stack", string(debug.Stack())))
+			if sw.status != 0 {
+				return // too late for an error status
+			}
+			e := &webError{kind: kindInternal, key: "err.internal", err: errors.New("panic")}
+			if strings.HasPrefix(r.URL.Path, "/api/") {
+				writeJSON(sw, e.kind.status(), errorBody(s, e, langOf(r), nil))
+			} else {
+				s.errorPage(sw, r, e)
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+type ctxKey int
+
+const langKey ctxKey = iota
+
+// withLang picks the language of the request: ?lang=zh|en (which also sets
+// the lang cookie, so the choice sticks), then the cookie, then Chinese.
+func (s *Server) withLang(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := defaultLang
+		if c, err := r.Cookie("lang"); err == nil && validLang(c.Value) {
+			lang = c.Value
+		}
+		if q := r.URL.Query().Get("lang"); validLang(q) {
+			lang = q
+			http.SetCookie(w, &http.Cookie{Name: "lang", Value: q, Path: "/", MaxAge: 365 * 24 * 3600, SameSite: http.SameSiteLaxMode, HttpOnly: true})
+		}
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), langKey, lang)))
+	})
+}
+
+// langOf returns the request's language, "zh" or "en".
+func langOf(r *http.Request) string {
+	if l, ok := r.Context().Value(langKey).(string); ok {
+		return l
+	}
+	return defaultLang
+}
