@@ -4,6 +4,8 @@
 -- state on date D" is the index-friendly range valid_from <= D < valid_to.
 -- Dates are ISO text (YYYY-MM-DD) in both stores, which compare as text.
 -- Yes/no attributes are 0/1 SMALLINTs so that SUM works on both engines.
+-- The region indexes cover the as-of columns, so counting facilities per
+-- region on a date reads the index alone.
 
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
@@ -48,7 +50,7 @@ CREATE TABLE hospital_versions (
     outpatient_deposit  SMALLINT NOT NULL,
     PRIMARY KEY (code, valid_from)
 );
-CREATE INDEX hospital_versions_region ON hospital_versions (region, valid_from);
+CREATE INDEX hospital_versions_region ON hospital_versions (region, valid_from, valid_to, closed);
 
 CREATE TABLE primary_care_versions (
     code       TEXT NOT NULL,
@@ -61,7 +63,7 @@ CREATE TABLE primary_care_versions (
     ped_common SMALLINT NOT NULL,
     PRIMARY KEY (code, valid_from)
 );
-CREATE INDEX primary_care_versions_region ON primary_care_versions (region, valid_from);
+CREATE INDEX primary_care_versions_region ON primary_care_versions (region, valid_from, valid_to, closed);
 
 CREATE TABLE childcare_versions (
     code             TEXT NOT NULL,
@@ -76,7 +78,7 @@ CREATE TABLE childcare_versions (
     monthly_fee      BIGINT NOT NULL,
     PRIMARY KEY (code, valid_from)
 );
-CREATE INDEX childcare_versions_region ON childcare_versions (region, valid_from);
+CREATE INDEX childcare_versions_region ON childcare_versions (region, valid_from, valid_to, closed);
 
 CREATE TABLE blood_station_versions (
     code        TEXT NOT NULL,
@@ -89,7 +91,7 @@ CREATE TABLE blood_station_versions (
     on_platform SMALLINT NOT NULL,
     PRIMARY KEY (code, valid_from)
 );
-CREATE INDEX blood_station_versions_region ON blood_station_versions (region, valid_from);
+CREATE INDEX blood_station_versions_region ON blood_station_versions (region, valid_from, valid_to, closed);
 
 CREATE TABLE hotline_versions (
     code        TEXT NOT NULL,
@@ -104,4 +106,4 @@ CREATE TABLE hotline_versions (
     opened_on   TEXT,
     PRIMARY KEY (code, valid_from)
 );
-CREATE INDEX hotline_versions_region ON hotline_versions (region, valid_from);
+CREATE INDEX hotline_versions_region ON hotline_versions (region, valid_from, valid_to, closed);
