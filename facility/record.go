@@ -3,7 +3,6 @@ package facility
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -109,13 +108,16 @@ func (e FieldError) Error() string {
 	return e.Field + ": " + e.Msg.EN
 }
 
-var codePattern = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z_-]{0,39}$`)
-
 // CheckCode validates a facility code: 1-40 letters, digits, '-' or '_',
 // beginning with a letter or digit. Codes are stable identifiers (统一社会
 // 信用代码 or a local registry code) and are never reused.
 func CheckCode(code string) error {
-	if !codePattern.MatchString(code) {
+	ok := len(code) >= 1 && len(code) <= 40
+	for i := 0; ok && i < len(code); i++ {
+		c := code[i]
+		ok = c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || i > 0 && (c == '-' || c == '_')
+	}
+	if !ok {
 		return errors.New("facility code must be 1-40 letters, digits, '-' or '_'")
 	}
 	return nil
@@ -175,7 +177,13 @@ type RegionChecker func(code string, rule RegionRule) (Message, bool)
 
 // ParseValue converts the text of one cell to the field's value.
 func ParseValue(f Field, text string, regions RegionChecker) (any, *Message) {
-	text = strings.TrimSpace(text)
+	return ParseTrimmed(f, strings.TrimSpace(text), regions)
+}
+
+// ParseTrimmed is ParseValue for text already trimmed of surrounding
+// spaces, as table.Reader returns cells: trimming twice was a tenth of the
+// importer's time.
+func ParseTrimmed(f Field, text string, regions RegionChecker) (any, *Message) {
 	if text == "" {
 		if f.Required {
 			m := msg("必填", "required")

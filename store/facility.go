@@ -216,7 +216,7 @@ func (s *Store) EachFacility(ctx context.Context, sc *facility.Schema, query str
 
 // History returns every version of the facility with the given code.
 func (s *Store) History(ctx context.Context, sc *facility.Schema, code string) (facility.History, error) {
-	hs, err := histories(ctx, s.read, s.rebind, sc, []string{code})
+	hs, err := s.histories(ctx, s.read, sc, []string{code})
 	if err != nil {
 		return nil, err
 	}
@@ -231,32 +231,49 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// histories loads the versions of the given codes in one query.
-func histories(ctx context.Context, db querier, rebind func(string) string, sc *facility.Schema, codes []string) (map[string]facility.History, error) {
+// histories loads the versions of the given codes: on PostgreSQL in one
+// query with the codes as an array, on SQLite in queries of up to 1,000
+// codes (an IN list; SQLite has no array parameters).
+func (s *Store) histories(ctx context.Context, db querier, sc *facility.Schema, codes []string) (map[string]facility.History, error) {
 	out := make(map[string]facility.History, len(codes))
-	if len(codes) == 0 {
-		return out, nil
+	sel := `SELECT ` + strings.Join(columns(sc), ", ") + ` FROM ` + sc.Table
+	for start := 0; start < len(codes); {
+		var q string
+		var args []any
+		if s.dialect == Postgres {
+			q, args = sel+` WHERE code = ANY($1) ORDER BY code, valid_from`, []any{codes[start:]}
+			start = len(codes)
+		} else {
+			part := codes[start:min(start+1000, len(codes))]
+			start += len(part)
+			args = make([]any, len(part))
+			for i, c := range part {
+				args[i] = c
+			}
+			q = sel + ` WHERE code IN (` + placeholders(len(part)) + `) ORDER BY code, valid_from`
+		}
+		if err := scanHistories(ctx, db, sc, q, args, out); err != nil {
+			return nil, err
+		}
 	}
-	args := make([]any, len(codes))
-	for i, c := range codes {
-		args[i] = c
-	}
-	q := `SELECT ` + strings.Join(columns(sc), ", ") + ` FROM ` + sc.Table +
-		` WHERE code IN (` + placeholders(len(codes)) + `) ORDER BY code, valid_from`
-	rows, err := db.QueryContext(ctx, rebind(q), args...)
+	return out, nil
+}
+
+func scanHistories(ctx context.Context, db querier, sc *facility.Schema, q string, args []any, out map[string]facility.History) error {
+	rows, err := db.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("load %s versions: %w", sc.Name, err)
+		return fmt.Errorf("load %s versions: %w", sc.Name, err)
 	}
 	defer rows.Close()
 	scan := newScanner(sc)
 	for rows.Next() {
 		r, _, err := scan.scan(rows)
 		if err != nil {
-			return nil, fmt.Errorf("scan %s: %w", sc.Name, err)
+			return fmt.Errorf("scan %s: %w", sc.Name, err)
 		}
 		out[r.Code] = append(out[r.Code], r)
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 func placeholders(n int) string {

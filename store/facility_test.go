@@ -199,3 +199,44 @@ func TestSyncRegions(t *testing.T) {
 		}
 	})
 }
+
+// TestEmptyRegistryAcrossBatches covers the first-load path, where lookups
+// are skipped for codes this import has not written: a code in two batches
+// must still become two versions with the first one ended.
+func TestEmptyRegistryAcrossBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		tx, err := s.BeginImport(ctx, facility.Hospitals)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		batches := [][]facility.Record{
+			{hospital("A", "2024-01-01", "甲", "none"), hospital("B", "2024-01-01", "乙", "none")},
+			{hospital("A", "2025-01-01", "甲", "own"), hospital("C", "2024-01-01", "丙", "none"), hospital("B", "2024-01-01", "乙", "none")},
+		}
+		var got []facility.Change
+		for _, b := range batches {
+			out, err := tx.Apply(ctx, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range out {
+				got = append(got, o.Change)
+			}
+		}
+		want := []facility.Change{facility.New, facility.New, facility.Changed, facility.New, facility.Unchanged}
+		if !slices.Equal(got, want) {
+			t.Fatalf("changes %v, want %v", got, want)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ date, ped string }{{"2024-06-01", "none"}, {"2025-06-01", "own"}} {
+			rs, _, err := s.Facilities(ctx, facility.Hospitals, store.Query{AsOf: c.date, Text: "A"})
+			if err != nil || len(rs) != 1 || rs[0].String(facility.Hospitals, "pediatrics") != c.ped {
+				t.Errorf("A as of %s: %v %v, want one version with pediatrics %s", c.date, rs, err, c.ped)
+			}
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"context"
 	"database/sql"
 	"fmt"
@@ -30,6 +31,11 @@ type ImportTx struct {
 	pending map[string]*pendingRow // code|valid_from → queued insert
 	updates []rowUpdate
 	stmts   map[int]*sql.Stmt // SQLite multi-row INSERTs by row count
+	// written holds the codes this import wrote when the registry was
+	// empty at its start: then only those can have versions, and the
+	// lookup of existing versions, a query per batch, is skipped for every
+	// other code. A first load of a million rows makes no lookups at all.
+	written map[string]struct{}
 }
 
 type pendingRow struct {
@@ -60,7 +66,17 @@ func (s *Store) BeginImport(ctx context.Context, sc *facility.Schema) (*ImportTx
 		conn.Close()
 		return nil, fmt.Errorf("begin import %s: %w", sc.Name, err)
 	}
-	return &ImportTx{s: s, sc: sc, conn: conn, cols: columns(sc), pending: map[string]*pendingRow{}, stmts: map[int]*sql.Stmt{}}, nil
+	t := &ImportTx{s: s, sc: sc, conn: conn, cols: columns(sc), pending: map[string]*pendingRow{}, stmts: map[int]*sql.Stmt{}}
+	var one int
+	err = conn.QueryRowContext(ctx, `SELECT 1 FROM `+sc.Table+` LIMIT 1`).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		t.written = map[string]struct{}{}
+	case err != nil:
+		t.Rollback()
+		return nil, fmt.Errorf("begin import %s: %w", sc.Name, err)
+	}
+	return t, nil
 }
 
 func key(code, from string) string { return code + "|" + from }
@@ -71,20 +87,22 @@ func (t *ImportTx) Apply(ctx context.Context, recs []facility.Record) ([]Outcome
 	codes := make([]string, 0, len(recs))
 	seen := make(map[string]bool, len(recs))
 	for _, r := range recs {
-		if !seen[r.Code] {
-			seen[r.Code] = true
-			codes = append(codes, r.Code)
+		if seen[r.Code] {
+			continue
 		}
+		seen[r.Code] = true
+		if t.written != nil {
+			if _, ok := t.written[r.Code]; !ok {
+				// Clone: the code may share memory with the whole row.
+				t.written[strings.Clone(r.Code)] = struct{}{}
+				continue
+			}
+		}
+		codes = append(codes, r.Code)
 	}
-	hs := map[string]facility.History{}
-	for start := 0; start < len(codes); start += 1000 {
-		part, err := histories(ctx, t.conn, t.s.rebind, t.sc, codes[start:min(start+1000, len(codes))])
-		if err != nil {
-			return nil, err
-		}
-		for c, h := range part {
-			hs[c] = h
-		}
+	hs, err := t.s.histories(ctx, t.conn, t.sc, codes)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]Outcome, len(recs))
 	for i, r := range recs {
