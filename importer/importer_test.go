@@ -2,13 +2,13 @@ package importer_test
 
 import (
 	"bytes"
-	"encoding/csv"
-	"slices"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 

@@ -28,7 +28,11 @@ func (t *Tree) Population(code string) Population {
 
 func (t *Tree) population(i int32) Population {
 	if f := t.pop[i]; f.given {
-		return Population{Value: f.value, Source: Census, Year: f.year, Note: f.note}
+		src := Census
+		if f.reported {
+			src = Reported
+		}
+		return Population{Value: f.value, Source: src, Year: f.year, Note: f.note}
 	}
 	return t.sumPopulation(i)
 }
@@ -75,4 +79,33 @@ func (t *Tree) sumPopulation(i int32) Population {
 		p.Note += fmt.Sprintf(", excluding %d units without a figure", len(p.Missing))
 	}
 	return p
+}
+
+// Figure is a population figure that a user supplies for one unit: a newer
+// statistical yearbook, or an estimate for a unit the census does not cover
+// (a district created since). It is shown as Reported, never as census.
+type Figure struct {
+	Code  string
+	Value int64
+	Year  int
+	Note  string
+}
+
+// WithFigures returns a copy of the tree in which the figures replace the
+// census figure of their unit or fill its gap; sums above them follow. The
+// receiver is not changed, so a tree in use by other goroutines stays valid.
+func (t *Tree) WithFigures(figs []Figure) (*Tree, error) {
+	c := *t
+	c.pop = append([]censusFigure(nil), t.pop...)
+	for _, f := range figs {
+		i, ok := t.index[f.Code]
+		if !ok || i == 0 {
+			return nil, fmt.Errorf("population figure for unknown unit %q", f.Code)
+		}
+		if f.Value < 0 {
+			return nil, fmt.Errorf("population figure for %s is negative", f.Code)
+		}
+		c.pop[i] = censusFigure{given: true, reported: true, value: f.Value, year: f.Year, note: f.Note}
+	}
+	return &c, nil
 }

@@ -130,3 +130,39 @@ func TestPopulationSum(t *testing.T) {
 		t.Errorf("Missing shared between calls: %v", again.Missing)
 	}
 }
+
+func TestWithFigures(t *testing.T) {
+	tree, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	figs := []Figure{
+		{Code: "330102", Value: 1_400_000, Year: 2023, Note: "杭州市统计年鉴2024"},
+		{Code: "110101", Value: 700_000, Year: 2023, Note: "北京区域统计年鉴"},
+	}
+	with, err := tree.WithFigures(figs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		tree   *Tree
+		code   string
+		source PopulationSource
+		value  int64
+	}{
+		{with, "330102", Reported, 1_400_000},
+		{with, "110101", Reported, 700_000},
+		{with, "110102", Census, 1_106_214},
+		{tree, "330102", Missing, 0}, // the original tree is unchanged
+		{tree, "110101", Census, 708_829},
+	}
+	for _, c := range cases {
+		p := c.tree.Population(c.code)
+		if p.Source != c.source || p.Value != c.value {
+			t.Errorf("%s: %v %d, want %v %d", c.code, p.Source, p.Value, c.source, c.value)
+		}
+	}
+	if _, err := tree.WithFigures([]Figure{{Code: "999999", Value: 1}}); err == nil {
+		t.Error("figure for an unknown unit accepted")
+	}
+}

@@ -185,12 +185,16 @@ const (
 	Sum
 	// Missing means there is no figure and nothing to add up (缺失).
 	Missing
+	// Reported means a user supplied the figure (上报数): a newer yearbook
+	// or an estimate, imported with its year and note.
+	Reported
 )
 
 var sourceNames = [...]struct{ code, zh, en string }{
-	Census:  {"census", "普查数", "Census"},
-	Sum:     {"sum", "下级合计", "Sum of sub-units"},
-	Missing: {"missing", "缺失", "Missing"},
+	Census:   {"census", "普查数", "Census"},
+	Sum:      {"sum", "下级合计", "Sum of sub-units"},
+	Missing:  {"missing", "缺失", "Missing"},
+	Reported: {"reported", "上报数", "Reported"},
 }
 
 // String returns the stable machine name: "census", "sum" or "missing".

@@ -28,10 +28,11 @@ type Tree struct {
 
 // censusFigure is one row of population.csv.
 type censusFigure struct {
-	given bool
-	value int64
-	year  int
-	note  string
+	given    bool
+	reported bool // supplied by a user (WithFigures), not the census
+	value    int64
+	year     int
+	note     string
 }
 
 // countryNote explains why the country's figure is not the official national

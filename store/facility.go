@@ -52,10 +52,10 @@ func boolInt(b bool) int64 {
 
 // scanner scans registry rows into records.
 type scanner struct {
-	s    *facility.Schema
-	dest []any
-	strs []sql.NullString
-	ints []sql.NullInt64
+	s              *facility.Schema
+	dest           []any
+	strs           []sql.NullString
+	ints           []sql.NullInt64
 	code, from, to string
 	closed         int64
 }

@@ -105,7 +105,7 @@ func TestImportVersions(t *testing.T) {
 			if len(got) != 1 {
 				t.Fatalf("as of %s: got %d rows, want 1", c.date, len(got))
 			}
-			if (got[0].String(sc, "name") != c.name || got[0].String(sc, "pediatrics") != c.ped) {
+			if got[0].String(sc, "name") != c.name || got[0].String(sc, "pediatrics") != c.ped {
 				t.Errorf("as of %s: got %s/%s, want %s/%s", c.date, got[0].String(sc, "name"), got[0].String(sc, "pediatrics"), c.name, c.ped)
 			}
 		}

@@ -75,3 +75,52 @@ func (s *Store) RegionCount(ctx context.Context) (map[region.Level]int, error) {
 	}
 	return out, rows.Err()
 }
+
+// PopulationFigures returns the population figures users have imported.
+func (s *Store) PopulationFigures(ctx context.Context) ([]region.Figure, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT code, population, year, note FROM region_population ORDER BY code`)
+	if err != nil {
+		return nil, fmt.Errorf("population figures: %w", err)
+	}
+	defer rows.Close()
+	var out []region.Figure
+	for rows.Next() {
+		var f region.Figure
+		if err := rows.Scan(&f.Code, &f.Value, &f.Year, &f.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// PutPopulationFigures stores figures in one transaction (a figure for a
+// unit that has one replaces it).
+func (s *Store) PutPopulationFigures(ctx context.Context, figs []region.Figure, now string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO region_population (code, population, year, note, updated_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (code) DO UPDATE SET population = excluded.population, year = excluded.year,
+				note = excluded.note, updated_at = excluded.updated_at`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, f := range figs {
+			if _, err := stmt.ExecContext(ctx, f.Code, f.Value, f.Year, f.Note, now); err != nil {
+				return fmt.Errorf("population figure %s: %w", f.Code, err)
+			}
+		}
+		return nil
+	})
+}
+
+// TreeWithFigures returns the hierarchy with the imported population
+// figures applied.
+func (s *Store) TreeWithFigures(ctx context.Context, t *region.Tree) (*region.Tree, error) {
+	figs, err := s.PopulationFigures(ctx)
+	if err != nil || len(figs) == 0 {
+		return t, err
+	}
+	return t.WithFigures(figs)
+}
