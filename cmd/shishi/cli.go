@@ -198,13 +198,18 @@ func versionString() string {
 	return strings.TrimSpace(v + " " + info.GoVersion)
 }
 
-// loadTree loads the embedded administrative hierarchy.
-func loadTree() (*region.Tree, error) {
+// loadTree loads the embedded administrative hierarchy, copies it into
+// the store's regions table when it changed, and applies the population
+// figures users imported.
+func loadTree(ctx context.Context, st *store.Store) (*region.Tree, error) {
 	t, err := region.Load()
 	if err != nil {
 		return nil, fmt.Errorf("load regions: %w", err)
 	}
-	return t, nil
+	if err := st.SyncRegions(ctx, t); err != nil {
+		return nil, err
+	}
+	return st.TreeWithFigures(ctx, t)
 }
 
 func fail(env *cliEnv, format string, args ...any) int {

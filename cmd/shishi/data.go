@@ -41,7 +41,7 @@ func chinaToday(now time.Time) string {
 }
 
 func cmdImport(ctx context.Context, env *cliEnv, args []string) int {
-	fs := newFlagSet(env, "import", "<"+strings.Join(registryList(), "|")+"> FILE [--partial] [--dry-run] [--rejects FILE]")
+	fs := newFlagSet(env, "import", "<"+strings.Join(registryList(), "|")+"|regions> FILE [--partial] [--dry-run] [--rejects FILE]")
 	var sf storeFlags
 	sf.register(fs, env)
 	partial := fs.Bool("partial", false, "store the valid rows even when some are rejected; the rejected rows go to --rejects")
@@ -57,9 +57,11 @@ func cmdImport(ctx context.Context, env *cliEnv, args []string) int {
 		fs.Usage()
 		return exitUsage
 	}
-	sc, err := lookupRegistry(pos[0])
-	if err != nil {
-		return fail(env, "%v", err)
+	var sc *facility.Schema
+	if pos[0] != "regions" {
+		if sc, err = lookupRegistry(pos[0]); err != nil {
+			return fail(env, "%v", err)
+		}
 	}
 	path := pos[1]
 	f, err := os.Open(path)
@@ -74,21 +76,28 @@ func cmdImport(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, "%v", err)
 	}
 	defer st.Close()
-	tree, err := loadTree()
+	tree, err := loadTree(ctx, st)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
 	counted := &countingReader{r: f}
-	bar := newProgress(env.stderr, "import "+sc.Name, info.Size(), env.now)
-	rep, err := importer.Import(ctx, st, tree, sc, filepath.Base(path), bufio.NewReaderSize(counted, 1<<20), importer.Options{
+	bar := newProgress(env.stderr, "import "+pos[0], info.Size(), env.now)
+	opts := importer.Options{
 		Partial: *partial, DryRun: *dryRun, Today: chinaToday(env.now()),
 		Progress: func(rows int) { bar.update(counted.n, rows) },
-	})
+	}
+	in := bufio.NewReaderSize(counted, 1<<20)
+	var rep *importer.Report
+	if sc == nil {
+		rep, err = importer.ImportRegions(ctx, st, tree, filepath.Base(path), in, opts)
+	} else {
+		rep, err = importer.Import(ctx, st, tree, sc, filepath.Base(path), in, opts)
+	}
 	bar.done()
 	if rep == nil {
 		return fail(env, "%v", err)
 	}
-	printReport(env.stdout, env.stderr, sc, rep, *lang, *verbose)
+	printReport(env.stdout, env.stderr, rep, *lang, *verbose)
 	if len(rep.Rejected) > 0 && (*partial || errors.Is(err, importer.ErrRejected)) {
 		out := *rejects
 		if out == "" {
@@ -122,7 +131,7 @@ func writeRejects(path string, rep *importer.Report, lang string) error {
 	return f.Close()
 }
 
-func printReport(out, errw io.Writer, sc *facility.Schema, rep *importer.Report, lang string, show int) {
+func printReport(out, errw io.Writer, rep *importer.Report, lang string, show int) {
 	state := "stored"
 	switch {
 	case rep.DryRun:
@@ -131,7 +140,7 @@ func printReport(out, errw io.Writer, sc *facility.Schema, rep *importer.Report,
 		state = "nothing stored"
 	}
 	fmt.Fprintf(out, "%s → %s (%s): %d rows: %d new, %d changed, %d unchanged, %d rejected (%s, %s)\n",
-		rep.File, sc.Name, rep.Encoding, rep.Rows, rep.New, rep.Changed, rep.Unchanged, len(rep.Rejected), state, rep.Duration.Round(time.Millisecond))
+		rep.File, rep.Registry, rep.Encoding, rep.Rows, rep.New, rep.Changed, rep.Unchanged, len(rep.Rejected), state, rep.Duration.Round(time.Millisecond))
 	if rep.DryRun {
 		for i, c := range rep.Changes {
 			if i == show {
@@ -182,7 +191,12 @@ func cmdExport(ctx context.Context, env *cliEnv, args []string) int {
 			return fail(env, "--as-of: %v", err)
 		}
 	}
-	tree, err := loadTree()
+	st, err := sf.open(ctx, sf.logger(env))
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer st.Close()
+	tree, err := loadTree(ctx, st)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
@@ -206,11 +220,6 @@ func cmdExport(ctx context.Context, env *cliEnv, args []string) int {
 		if sc, err = lookupRegistry(pos[0]); err != nil {
 			return fail(env, "%v", err)
 		}
-		var st *store.Store
-		if st, err = sf.open(ctx, sf.logger(env)); err != nil {
-			return fail(env, "%v", err)
-		}
-		defer st.Close()
 		n, err = importer.Export(ctx, st, sc, store.Query{Region: *regionCode, AsOf: date}, bw, f, *lang)
 	}
 	if err == nil {
@@ -281,7 +290,7 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, "%v", err)
 	}
 	defer st.Close()
-	tree, err := loadTree()
+	tree, err := loadTree(ctx, st)
 	if err != nil {
 		return fail(env, "%v", err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shishi-health/shishi/demo"
 	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/web"
 )
 
@@ -30,10 +31,17 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, "%v", err)
 	}
 	defer st.Close()
-	tree, err := loadTree()
+	base, err := region.Load()
 	if err != nil {
+		return fail(env, "load regions: %v", err)
+	}
+	if err := st.SyncRegions(ctx, base); err != nil {
 		return fail(env, "%v", err)
 	}
+	// Demo data is spread by the census figures; the web server applies
+	// imported figures to the base tree itself (and again after each
+	// regions import).
+	tree := base
 	if *withDemo {
 		n, err := st.Count(ctx, facility.Hospitals)
 		if err != nil {
