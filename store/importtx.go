@@ -61,6 +61,13 @@ func (s *Store) BeginImport(ctx context.Context, sc *facility.Schema) (*ImportTx
 	if s.dialect == SQLite {
 		// Take the write lock now rather than fail on upgrade later.
 		begin = "BEGIN IMMEDIATE"
+		// A large import inserts into the region index all over the
+		// file; with the index's pages cached it does not re-read them.
+		// The cache shrinks back when the import ends.
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = %d", importCacheKiB)); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("begin import %s: %w", sc.Name, err)
+		}
 	}
 	if _, err := conn.ExecContext(ctx, begin); err != nil {
 		conn.Close()
@@ -235,7 +242,7 @@ func (t *ImportTx) Commit(ctx context.Context) error {
 	if err != nil {
 		t.conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 	}
-	t.conn.Close()
+	t.release()
 	if err != nil {
 		return fmt.Errorf("commit %s import: %w", t.sc.Name, err)
 	}
@@ -250,8 +257,23 @@ func (t *ImportTx) Rollback() error {
 	t.done = true
 	t.closeStmts()
 	_, err := t.conn.ExecContext(context.Background(), "ROLLBACK")
-	t.conn.Close()
+	t.release()
 	return err
+}
+
+// importCacheKiB is the SQLite page cache of an import's connection
+// (negative: KiB), defaultCacheKiB that of every other connection.
+const (
+	importCacheKiB  = -262144
+	defaultCacheKiB = -32000
+)
+
+// release returns the connection to the pool with the normal cache size.
+func (t *ImportTx) release() {
+	if t.s.dialect == SQLite {
+		t.conn.ExecContext(context.Background(), fmt.Sprintf("PRAGMA cache_size = %d", defaultCacheKiB))
+	}
+	t.conn.Close()
 }
 
 func (t *ImportTx) closeStmts() {

@@ -20,7 +20,7 @@ func sqliteDSN(path string, txlock string) string {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "cache_size(-32000)")
+	q.Add("_pragma", fmt.Sprintf("cache_size(%d)", defaultCacheKiB))
 	if txlock != "" {
 		q.Add("_txlock", txlock)
 	}
