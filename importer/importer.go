@@ -245,19 +245,11 @@ type Store interface {
 // store, and nothing is stored then either.
 func Import(ctx context.Context, st Store, t *region.Tree, sc *facility.Schema, name string, r io.Reader, opts Options) (*Report, error) {
 	start := time.Now()
-	format, err := table.FormatFromName(name)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := table.NewReader(name, r, format)
-	if err != nil {
-		return nil, err
+	rd, rep, err := open(sc.Name, name, r, opts)
+	if rd == nil || err != nil {
+		return rep, err
 	}
 	defer rd.Close()
-	rep := &Report{File: name, Registry: sc.Name, Format: format, Encoding: rd.Encoding(), Header: rd.Header(), DryRun: opts.DryRun, Partial: opts.Partial}
-	if len(rep.Header) == 0 {
-		return rep, fmt.Errorf("%s: the file is empty (文件为空)", name)
-	}
 	cols, err := mapHeader(sc, name, rep.Header)
 	if err != nil {
 		return rep, err
@@ -395,6 +387,24 @@ func (p *parser) run(ctx context.Context, rd *table.Reader, out chan<- batch) {
 	if b.rows > 0 {
 		send()
 	}
+}
+
+// open reads the header of the file name (contents r) and starts its
+// report; rd is nil when the file cannot be read at all.
+func open(registry, name string, r io.Reader, opts Options) (rd *table.Reader, rep *Report, err error) {
+	format, err := table.FormatFromName(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rd, err = table.NewReader(name, r, format); err != nil {
+		return nil, nil, err
+	}
+	rep = &Report{File: name, Registry: registry, Format: format, Encoding: rd.Encoding(), Header: rd.Header(), DryRun: opts.DryRun, Partial: opts.Partial}
+	if len(rep.Header) == 0 {
+		rd.Close()
+		return nil, rep, fmt.Errorf("%s: the file is empty (文件为空)", name)
+	}
+	return rd, rep, nil
 }
 
 // parser turns rows into records.

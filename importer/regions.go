@@ -27,19 +27,11 @@ type RegionStore interface {
 // is unchanged, so an exported file imports without change.
 func ImportRegions(ctx context.Context, st RegionStore, t *region.Tree, name string, r io.Reader, opts Options) (*Report, error) {
 	start := time.Now()
-	format, err := table.FormatFromName(name)
-	if err != nil {
-		return nil, err
-	}
-	rd, err := table.NewReader(name, r, format)
-	if err != nil {
-		return nil, err
+	rd, rep, err := open("regions", name, r, opts)
+	if rd == nil || err != nil {
+		return rep, err
 	}
 	defer rd.Close()
-	rep := &Report{File: name, Registry: "regions", Format: format, Encoding: rd.Encoding(), Header: rd.Header(), DryRun: opts.DryRun, Partial: opts.Partial}
-	if len(rep.Header) == 0 {
-		return rep, fmt.Errorf("%s: the file is empty (文件为空)", name)
-	}
 	zh, en := RegionHeader("zh"), RegionHeader("en")
 	col := map[string]int{}
 	for i, h := range rep.Header {

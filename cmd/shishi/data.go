@@ -203,13 +203,9 @@ func cmdExport(ctx context.Context, env *cliEnv, args []string) int {
 	if _, ok := tree.Get(*regionCode); !ok {
 		return fail(env, "--region: unknown region code %q", *regionCode)
 	}
-	w := env.stdout
-	var file *os.File
-	if *out != "" {
-		if file, err = os.Create(*out); err != nil {
-			return fail(env, "%v", err)
-		}
-		w = file
+	w, closeOut, err := output(env, *out)
+	if err != nil {
+		return fail(env, "%v", err)
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var n int
@@ -225,10 +221,8 @@ func cmdExport(ctx context.Context, env *cliEnv, args []string) int {
 	if err == nil {
 		err = bw.Flush()
 	}
-	if file != nil {
-		if cerr := file.Close(); err == nil {
-			err = cerr
-		}
+	if cerr := closeOut(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return fail(env, "export %s: %v", pos[0], err)
@@ -260,19 +254,30 @@ func cmdTemplate(_ context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	w := env.stdout
-	if *out != "" {
-		file, err := os.Create(*out)
-		if err != nil {
-			return fail(env, "%v", err)
-		}
-		defer file.Close()
-		w = file
+	w, closeOut, err := output(env, *out)
+	if err != nil {
+		return fail(env, "%v", err)
 	}
-	if err := importer.Template(w, sc, f, *lang); err != nil {
+	err = importer.Template(w, sc, f, *lang)
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fail(env, "%v", err)
 	}
 	return exitOK
+}
+
+// output is the file named by --out, or standard output when it is empty.
+func output(env *cliEnv, path string) (io.Writer, func() error, error) {
+	if path == "" {
+		return env.stdout, func() error { return nil }, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, f.Close, nil
 }
 
 func cmdDemo(ctx context.Context, env *cliEnv, args []string) int {
