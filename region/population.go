@@ -21,6 +21,12 @@ func (t *Tree) Population(code string) Population {
 	if i == 0 {
 		p := t.sumPopulation(0)
 		p.Note = countryNote
+		for _, c := range t.children(0) {
+			if t.pop[c].reported {
+				p.Note = countryNoteReported
+				break
+			}
+		}
 		return p
 	}
 	return t.population(i)

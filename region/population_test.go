@@ -166,3 +166,15 @@ func TestWithFigures(t *testing.T) {
 		t.Error("figure for an unknown unit accepted")
 	}
 }
+
+func TestCountryNoteWithReportedProvince(t *testing.T) {
+	tree, _ := Load()
+	with, err := tree.WithFigures([]Figure{{Code: "110000", Value: 21_858_000, Year: 2023}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := with.Population(CountryCode)
+	if p.Value != 1_409_778_724-21_893_095+21_858_000 || !strings.Contains(p.Note, "reported") {
+		t.Errorf("country with a reported province: %d %q", p.Value, p.Note)
+	}
+}

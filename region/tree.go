@@ -42,6 +42,12 @@ const countryNote = "sum of the 31 province-level figures of the 7th census 2020
 	"the official national total 1,411,778,724 also includes 2,000,000 active-duty military " +
 	"not assigned to any province"
 
+// countryNoteReported replaces countryNote once a province-level unit has a
+// reported figure, which the sum then includes.
+const countryNoteReported = "sum of the 31 province-level figures, including figures reported by users " +
+	"in place of the 7th census 2020; the census total 1,411,778,724 also includes 2,000,000 active-duty military " +
+	"not assigned to any province"
+
 // Load parses the embedded data and checks it: codes unique and well formed,
 // every parent present, levels and codes nested consistently, every
 // population row naming a known unit. It takes a few milliseconds; call it once

@@ -288,7 +288,7 @@ func (s *Server) recordFrom(sc *facility.Schema, code string, body map[string]an
 			rec.ValidFrom = d
 		}
 	}
-	checker := importer.RegionChecker(s.tree)
+	checker := importer.RegionChecker(s.tree())
 	known := map[string]bool{"code": true, "valid_from": true}
 	for i, f := range sc.Fields {
 		known[f.Key] = true
@@ -500,15 +500,16 @@ func newReportJSON(rep *importer.Report, lang string) reportJSON {
 	return out
 }
 
-// apiImport is POST /api/import/{registry}?partial=&dry_run=, with the
-// file as the multipart field "file" or as the raw body named by
-// ?filename=. It answers with the report: 200 when stored (or planned, in
+// apiImport is POST /api/import/{registry}?partial=&dry_run=, where
+// {registry} is a registry or "regions" (population figures), with the file
+// as the multipart field "file" or as the raw body named by ?filename=.
+// It answers with the report: 200 when stored (or planned, in
 // a dry run), 422 with the report when rows were rejected and nothing was
 // stored, 400 when the file as a whole is unusable.
 func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
-	sc, err := schemaOf(r)
-	if err != nil {
-		return err
+	k, ok := lookupImportKind(r.PathValue("registry"))
+	if !ok {
+		return notFound("err.unknown_registry", r.PathValue("registry"))
 	}
 	q := r.URL.Query()
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
@@ -543,7 +544,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	lang := langOf(r)
-	rep, err := importer.Import(r.Context(), s.st, s.tree, sc, name, body, importer.Options{
+	rep, err := s.importFile(r.Context(), k, name, body, importer.Options{
 		Partial: boolParam(q, "partial"), DryRun: boolParam(q, "dry_run"), Today: s.today(),
 	})
 	switch {

@@ -355,6 +355,65 @@ func TestAPIImport(t *testing.T) {
 	})
 }
 
+// TestAPIImportRegions posts population figures to /api/import/regions:
+// a dry run stores nothing, the import changes the region's population and
+// its source, and a server started later over the same store applies them.
+func TestAPIImportRegions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		h := newHandler(t, st)
+		file := "代码,名称,常住人口,人口年份,人口说明\n330102,上城区,1400000,2023,杭州统计年鉴2024\n"
+		if m := do(t, h, "GET", "/api/regions/330102", nil).decode(t); walk(m, "population.source") != "missing" {
+			t.Fatalf("330102 before the import: %v", m["population"])
+		}
+
+		r := do(t, h, "POST", "/api/import/regions?filename=hz.csv&dry_run=1", file)
+		m := r.decode(t)
+		if r.status != 200 || walk(m, "registry") != "regions" || walk(m, "dry_run") != true || walk(m, "committed") != false || walk(m, "new") != 1.0 ||
+			walk(m, "changes.0.code") != "330102" || walk(m, "changes.0.diff.0.field") != "population" || walk(m, "changes.0.diff.0.to") != 1400000.0 {
+			t.Fatalf("dry run: %d %s", r.status, r.body)
+		}
+		if m := do(t, h, "GET", "/api/regions/330102", nil).decode(t); walk(m, "population.source") != "missing" || walk(m, "population.value") != nil {
+			t.Fatalf("the dry run changed 330102: %v", m["population"])
+		}
+
+		r = do(t, h, "POST", "/api/import/regions?filename=hz.csv", file)
+		if m := r.decode(t); r.status != 200 || walk(m, "committed") != true || walk(m, "new") != 1.0 {
+			t.Fatalf("import: %d %s", r.status, r.body)
+		}
+		want := map[string]any{"population.value": 1400000.0, "population.source": "reported", "population.year": 2023.0, "population.note": "杭州统计年鉴2024"}
+		check := func(h http.Handler, when string) {
+			t.Helper()
+			m := do(t, h, "GET", "/api/regions/330102", nil).decode(t)
+			for k, v := range want {
+				if got := walk(m, k); got != v {
+					t.Errorf("%s: %s = %v, want %v", when, k, got, v)
+				}
+			}
+		}
+		check(h, "after the import")
+		children := do(t, h, "GET", "/api/regions/330100/children", nil).decode(t)
+		if walk(children, "children.0.code") != "330102" || walk(children, "children.0.population.source") != "reported" {
+			t.Errorf("children after the import: %v", walk(children, "children.0"))
+		}
+		check(newHandler(t, st), "in a new server")
+
+		// The same file again changes nothing; rows with errors are
+		// refused as for a registry.
+		r = do(t, h, "POST", "/api/import/regions?filename=hz.csv", file)
+		if m := r.decode(t); r.status != 200 || walk(m, "unchanged") != 1.0 || walk(m, "new") != 0.0 {
+			t.Errorf("import again: %d %s", r.status, r.body)
+		}
+		r = do(t, h, "POST", "/api/import/regions?filename=bad.csv&lang=en", "code,population,population_year\n330102,1500000,1900\n")
+		if m := r.decode(t); r.status != 422 || walk(m, "report.rejected.0.errors.0.column") != "population_year" || walk(m, "report.rejected.0.errors.0.message") != "year must be from 1950 to 2100" {
+			t.Errorf("bad year: %d %s", r.status, r.body)
+		}
+		if r := do(t, h, "POST", "/api/import/regions?filename=x.csv", "代码,名称\n330102,上城区\n"); r.status != 400 {
+			t.Errorf("no population column: %d %s", r.status, r.body)
+		}
+		check(h, "after the refused imports")
+	})
+}
+
 func TestHealth(t *testing.T) {
 	st := storetest.OpenSQLite(t)
 	h := newHandler(t, st)

@@ -103,22 +103,44 @@ func splitFile(file string) (string, table.Format, error) {
 	return strings.TrimSuffix(file, ext), f, nil
 }
 
-// templateDownload serves an empty registry file with the header row, in
-// the user's language: /templates/hospitals.xlsx.
+// templateDownload serves an empty import file with the header row, in
+// the user's language: /templates/hospitals.xlsx, /templates/regions.csv.
 func (s *Server) templateDownload(w http.ResponseWriter, r *http.Request) error {
 	name, f, err := splitFile(r.PathValue("file"))
 	if err != nil {
 		return err
 	}
-	sc, ok := facility.Lookup(name)
+	k, ok := lookupImportKind(name)
 	if !ok {
 		return notFound("err.unknown_registry", name)
 	}
 	lang := langOf(r)
-	file := s.tmpl.cat[lang].T("download.template", sc.Label(lang)) + "." + f.String()
-	return s.download(w, r, file, sc.Name+"-template."+f.String(), f, func(dw io.Writer) error {
-		return importer.Template(dw, sc, f, lang)
+	cat := s.tmpl.cat[lang]
+	file := cat.T("download.template", k.label(cat, lang)) + "." + f.String()
+	return s.download(w, r, file, k.Name+"-template."+f.String(), f, func(dw io.Writer) error {
+		if k.Schema != nil {
+			return importer.Template(dw, k.Schema, f, lang)
+		}
+		return regionsTemplate(dw, f, lang)
 	})
+}
+
+// regionsTemplate writes the header of a regions file, the columns
+// importer.ExportRegions writes; an import reads the code, population,
+// year and note and checks the name.
+func regionsTemplate(w io.Writer, f table.Format, lang string) error {
+	sheet := "行政区划"
+	if lang == "en" {
+		sheet = "Regions"
+	}
+	tw, err := table.NewWriter(w, f, sheet)
+	if err != nil {
+		return err
+	}
+	if err := tw.Write(importer.RegionHeader(lang)); err != nil {
+		return err
+	}
+	return tw.Close()
 }
 
 // exportDownload serves /export/regions.csv?region= and
@@ -143,14 +165,15 @@ func (s *Server) exportRegions(w http.ResponseWriter, r *http.Request, f table.F
 	if code == "" {
 		code = region.CountryCode
 	}
-	d, ok := s.tree.Get(code)
+	t := s.tree()
+	d, ok := t.Get(code)
 	if !ok {
 		return badRequest("err.unknown_region", code)
 	}
 	lang := langOf(r)
 	file := s.tmpl.cat[lang].T("download.regions", regionName(d, lang)) + "." + f.String()
 	return s.download(w, r, file, "regions-"+code+"."+f.String(), f, func(dw io.Writer) error {
-		_, err := importer.ExportRegions(s.tree, code, dw, f, lang)
+		_, err := importer.ExportRegions(t, code, dw, f, lang)
 		return err
 	})
 }
@@ -161,9 +184,9 @@ func (s *Server) exportRegistry(w http.ResponseWriter, r *http.Request, sc *faci
 		return err
 	}
 	lang := langOf(r)
-	where := s.tree.Country()
+	where := s.tree().Country()
 	if flt.Region != "" {
-		where, _ = s.tree.Get(flt.Region)
+		where, _ = s.tree().Get(flt.Region)
 	}
 	file := s.tmpl.cat[lang].T("download.registry", sc.Label(lang), regionName(where, lang), flt.AsOf) + "." + f.String()
 	fallback := sc.Name + "-" + where.Code + "-" + flt.AsOf + "." + f.String()

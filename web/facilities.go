@@ -51,7 +51,7 @@ func (s *Server) parseFilter(r *http.Request, sc *facility.Schema) (filter, erro
 		return f, err
 	}
 	if code := strings.TrimSpace(q.Get("region")); code != "" && code != region.CountryCode {
-		if _, ok := s.tree.Get(code); !ok {
+		if _, ok := s.tree().Get(code); !ok {
 			return f, badRequest("err.unknown_region", code)
 		}
 		f.Region = code
@@ -214,7 +214,7 @@ func (s *Server) facilityList(w http.ResponseWriter, r *http.Request) error {
 	p.Filter = f
 	p.AsOf = f.AsOf
 	if f.Region != "" {
-		p.RegionDiv, p.RegionOK = s.tree.Get(f.Region)
+		p.RegionDiv, p.RegionOK = s.tree().Get(f.Region)
 	}
 	for _, fl := range sc.Fields {
 		if !(fl.Kind == facility.Enum || fl.Kind == facility.Bool) {
@@ -276,12 +276,12 @@ func (s *Server) facilityList(w http.ResponseWriter, r *http.Request) error {
 			Name: rec.String(sc, "name"),
 		}
 		rcode, _ := rec.Values[ri].(string)
-		row.Region, row.RegionOK = s.tree.Get(rcode)
+		row.Region, row.RegionOK = s.tree().Get(rcode)
 		if !row.RegionOK {
 			row.Region = region.Division{Code: rcode, Name: rcode, NameEn: rcode}
 		}
 		row.RegionURL = link("/regions/"+rcode, "as_of", asOfQ)
-		if pd, ok := s.tree.Get(row.Region.Parent); ok && pd.Level > region.Country {
+		if pd, ok := s.tree().Get(row.Region.Parent); ok && pd.Level > region.Country {
 			row.Parent = regionName(pd, lang)
 		}
 		for _, i := range cols {
@@ -391,8 +391,8 @@ func (s *Server) facilityPage(w http.ResponseWriter, r *http.Request) error {
 	default:
 		p.Notice = cat.T("facility.closed_on", cur.ValidFrom)
 	}
-	if d, found := s.tree.Get(shown.Region(sc)); found {
-		for _, a := range append(s.tree.Ancestors(d.Code), d) {
+	if d, found := s.tree().Get(shown.Region(sc)); found {
+		for _, a := range append(s.tree().Ancestors(d.Code), d) {
 			p.Breadcrumb = append(p.Breadcrumb, crumb{Name: regionName(a, lang), URL: link("/regions/"+a.Code, "as_of", s.asOfParam(asOf))})
 		}
 	}
@@ -403,7 +403,7 @@ func (s *Server) facilityPage(w http.ResponseWriter, r *http.Request) error {
 	for i, f := range sc.Fields {
 		row := fieldRow{Label: f.Label(lang), Value: facility.FormatValue(f, shown.Values[i], lang)}
 		if f.Kind == facility.Region {
-			if d, found := s.tree.Get(row.Value); found {
+			if d, found := s.tree().Get(row.Value); found {
 				row.Value = row.Value + " " + regionName(d, lang)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"path"
@@ -27,6 +28,64 @@ const (
 	maxChangesShown = 200
 )
 
+// regionsImport is the name under which the population figures of the
+// administrative units are imported, beside the registry names (URLs,
+// forms, uploadMeta.Registry); it is importer.Report.Registry of such an
+// import.
+const regionsImport = "regions"
+
+// importKind is what a file can be imported as: a facility registry, or
+// the population figures of the units (Schema nil).
+type importKind struct {
+	Name   string
+	Schema *facility.Schema
+}
+
+// importKinds lists what can be imported, in the order the forms offer it.
+func importKinds() []importKind {
+	var out []importKind
+	for _, sc := range facility.Registries() {
+		out = append(out, importKind{Name: sc.Name, Schema: sc})
+	}
+	return append(out, importKind{Name: regionsImport})
+}
+
+// lookupImportKind returns the import kind called name.
+func lookupImportKind(name string) (importKind, bool) {
+	if name == regionsImport {
+		return importKind{Name: regionsImport}, true
+	}
+	sc, ok := facility.Lookup(name)
+	return importKind{Name: name, Schema: sc}, ok
+}
+
+// label is the name of an import kind in lang.
+func (k importKind) label(cat catalog, lang string) string {
+	if k.Schema != nil {
+		return k.Schema.Label(lang)
+	}
+	return cat.T("import.regions")
+}
+
+// importFile imports a file as k. After a regions import that stored
+// figures, the server's tree takes them, so that the next request shows
+// them.
+func (s *Server) importFile(ctx context.Context, k importKind, name string, r io.Reader, opts importer.Options) (*importer.Report, error) {
+	if k.Schema != nil {
+		return importer.Import(ctx, s.st, s.tree(), k.Schema, name, r, opts)
+	}
+	rep, err := importer.ImportRegions(ctx, s.st, s.tree(), name, r, opts)
+	if err == nil && !opts.DryRun && rep.Committed {
+		// The figures are stored and the report says so; failing the
+		// request now would invite importing them again. The pages
+		// catch up at the next regions import or restart.
+		if rerr := s.refreshTree(ctx); rerr != nil {
+			s.log.Error("imported population figures not applied", slog.String("file", name), slog.Any("err", rerr))
+		}
+	}
+	return rep, err
+}
+
 type importPage struct {
 	Page
 	Token    string
@@ -44,9 +103,12 @@ type templateLink struct {
 
 func (s *Server) newImportPage(r *http.Request) importPage {
 	lang := langOf(r)
-	p := importPage{Page: s.newPage(r, s.tmpl.cat[lang].T("import.title"), "import"), Token: newToken(), BigFile: bigFile}
-	for _, sc := range facility.Registries() {
-		p.Files = append(p.Files, templateLink{Label: sc.Label(lang), CSV: "/templates/" + sc.Name + ".csv", XLSX: "/templates/" + sc.Name + ".xlsx"})
+	cat := s.tmpl.cat[lang]
+	p := importPage{Page: s.newPage(r, cat.T("import.title"), "import"), Token: newToken(), BigFile: bigFile}
+	for _, k := range importKinds() {
+		label := k.label(cat, lang)
+		p.Options = append(p.Options, navItem{Key: k.Name, Label: label})
+		p.Files = append(p.Files, templateLink{Label: label, CSV: "/templates/" + k.Name + ".csv", XLSX: "/templates/" + k.Name + ".xlsx"})
 	}
 	return p
 }
@@ -88,6 +150,9 @@ type reportPage struct {
 	Big         bool
 	Partial     bool
 	Again       string
+	// Regions is set for an import of population figures, whose counts
+	// are figures, not facilities.
+	Regions bool
 }
 
 // importUpload is step 1: it keeps the uploaded file and shows what
@@ -133,7 +198,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 		}
 		part.Close()
 	}
-	sc, ok := facility.Lookup(registry)
+	k, ok := lookupImportKind(registry)
 	if !ok || !saved {
 		p := s.newImportPage(r)
 		p.Registry, p.Partial = registry, partial
@@ -144,7 +209,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 		p.Error = s.tmpl.cat[langOf(r)].T(key)
 		return s.render(w, r, http.StatusBadRequest, "import", p)
 	}
-	m := uploadMeta{Registry: sc.Name, Name: name, Size: size, Partial: partial, Created: s.now()}
+	m := uploadMeta{Registry: k.Name, Name: name, Size: size, Partial: partial, Created: s.now()}
 	if err := s.uploads.saveMeta(token, m); err != nil {
 		return err
 	}
@@ -186,13 +251,13 @@ func cleanFileName(name string) string {
 // runImport imports the file of an upload, counting progress for the
 // polling endpoint.
 func (s *Server) runImport(ctx context.Context, token string, m uploadMeta, f io.Reader, dryRun bool) (*importer.Report, error) {
-	sc, ok := facility.Lookup(m.Registry)
+	k, ok := lookupImportKind(m.Registry)
 	if !ok {
 		return nil, notFound("err.unknown_registry", m.Registry)
 	}
 	p := s.uploads.start(token)
 	defer p.done.Store(true)
-	return importer.Import(ctx, s.st, s.tree, sc, m.Name, f, importer.Options{
+	return s.importFile(ctx, k, m.Name, f, importer.Options{
 		Partial: m.Partial, DryRun: dryRun, Today: s.today(),
 		Progress: func(rows int) { p.rows.Store(int64(rows)) },
 	})
@@ -215,7 +280,7 @@ func fileError(err error, name string) bool {
 func (s *Server) showReport(w http.ResponseWriter, r *http.Request, token string, m uploadMeta, rep *importer.Report, ierr error, stage string) error {
 	lang := langOf(r)
 	cat := s.tmpl.cat[lang]
-	sc, _ := facility.Lookup(m.Registry)
+	k, _ := lookupImportKind(m.Registry)
 	status := http.StatusOK
 	switch {
 	case ierr == nil, errors.Is(ierr, importer.ErrRejected):
@@ -234,9 +299,9 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, token string
 		title = cat.T("import.result_title")
 	}
 	p := reportPage{
-		Page: s.newPage(r, title, "import"), Token: token, Meta: m, Label: sc.Label(lang), Stage: stage,
-		Rep: rep, Big: m.Size > bigFile, Partial: m.Partial,
-		RejectsURL: "/import/" + token + "/rejects", Again: link("/import", "registry", sc.Name),
+		Page: s.newPage(r, title, "import"), Token: token, Meta: m, Label: k.label(cat, lang), Stage: stage,
+		Rep: rep, Big: m.Size > bigFile, Partial: m.Partial, Regions: k.Schema == nil,
+		RejectsURL: "/import/" + token + "/rejects", Again: link("/import", "registry", k.Name),
 	}
 	if status != http.StatusOK {
 		p.FileError = ierr.Error()
@@ -266,7 +331,11 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, token string
 		}
 		v := rowChangeView{Row: c.Row, Code: c.Code, Change: c.Change.Label(lang), New: c.Change == facility.New}
 		for _, d := range c.Diff {
-			v.Diffs = append(v.Diffs, s.changeView(sc, d, lang))
+			if k.Schema == nil {
+				v.Diffs = append(v.Diffs, changeView{Field: cat.T("col.population"), From: formatNumber(d.From), To: formatNumber(d.To)})
+				continue
+			}
+			v.Diffs = append(v.Diffs, s.changeView(k.Schema, d, lang))
 		}
 		p.Changes = append(p.Changes, v)
 	}

@@ -82,13 +82,21 @@ func TestPages(t *testing.T) {
 			{name: "search nothing", path: "/search?q=zzzzzz", status: 200, want: []string{"没有找到"}},
 			{name: "search form", path: "/search", status: 200, want: []string{`name="q"`}},
 
-			{name: "import form", path: "/import", status: 200, want: []string{`enctype="multipart/form-data"`, `name="token"`, "/templates/hospitals.xlsx", "只导入有效行"}},
+			{name: "import form", path: "/import", status: 200, want: []string{`enctype="multipart/form-data"`, `name="token"`, "/templates/hospitals.xlsx", "只导入有效行",
+				`<option value="regions">行政区划人口</option>`, "/templates/regions.csv"}},
+			{name: "import form for regions", path: "/import?registry=regions", status: 200, want: []string{`<option value="regions" selected>`}},
 
 			{name: "template csv", path: "/templates/hospitals.csv", status: 200, want: []string{"\ufeff机构代码,机构名称"}, header: map[string]string{
 				"Content-Type": "text/csv", "Content-Disposition": "filename*=UTF-8''%E5%8C%BB%E9%99%A2",
 			}},
 			{name: "template xlsx", path: "/templates/hotlines.xlsx", status: 200, want: []string{"PK"}, header: map[string]string{
 				"Content-Type": "spreadsheetml", "Content-Disposition": `filename="hotlines-template.xlsx"`,
+			}},
+			{name: "template regions", path: "/templates/regions.csv", status: 200, want: []string{"\ufeff代码,名称,英文名称,级别,类型,上级代码,常住人口,人口来源,人口年份,人口说明\n"}, header: map[string]string{
+				"Content-Disposition": `filename="regions-template.csv"`,
+			}},
+			{name: "template regions in English", path: "/templates/regions.xlsx?lang=en", status: 200, want: []string{"PK"}, header: map[string]string{
+				"Content-Disposition": "filename*=UTF-8''Region%20population%20import%20template.xlsx",
 			}},
 			{name: "template unknown registry", path: "/templates/clinics.csv", status: 404},
 			{name: "template unknown format", path: "/templates/hospitals.pdf", status: 404},
@@ -255,6 +263,60 @@ func TestImportPages(t *testing.T) {
 		}
 		if got := do(t, h, "GET", "/import/nonsense/progress", nil); got.status != 404 {
 			t.Errorf("bad token progress: %d", got.status)
+		}
+	})
+}
+
+// regionsUpload gives 上城区, which the census does not cover, a yearbook
+// figure (row 2), and 拱墅区 a figure that is not a number (row 3).
+const regionsUpload = `代码,名称,常住人口,人口年份,人口说明
+330102,上城区,1400000,2023,杭州统计年鉴2024
+330105,拱墅区,很多,2023,
+`
+
+// TestImportRegionsPages walks the import of population figures: the
+// preview names the bad row, nothing is stored until the partial import is
+// confirmed, and the region page then shows the figure as reported.
+func TestImportRegionsPages(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		h := newHandler(t, st)
+		body, ct := multipartBody(t, [][2]string{{"registry", "regions"}}, "杭州人口.csv", regionsUpload)
+		r := do(t, h, "POST", "/import", body, "Content-Type", ct)
+		if r.status != 200 {
+			t.Fatalf("upload: status %d\n%s", r.status, excerpt(r.body))
+		}
+		for _, w := range []string{"导入预览", "行政区划人口", "杭州人口.csv", "有 1 行有错误",
+			`<td class="num row" data-label="行号">3</td>`, "常住人口 <span class=\"muted\">(C)</span>", "很多", "常住人口应为0至20亿之间的整数",
+			"新增和变更的人口数", "330102", "常住人口</span>: <del>（空）</del> → <ins>1,400,000</ins>", "/rejects"} {
+			if !strings.Contains(r.body, w) {
+				t.Errorf("preview lacks %q\n%s", w, excerpt(r.body))
+			}
+		}
+		m := tokenRE.FindStringSubmatch(r.body)
+		if m == nil {
+			t.Fatalf("preview offers no confirmation\n%s", excerpt(r.body))
+		}
+		if got := walk(do(t, h, "GET", "/api/regions/330102", nil).decode(t), "population.source"); got != "missing" {
+			t.Fatalf("the preview changed 330102: source %v", got)
+		}
+		rej := do(t, h, "GET", "/import/"+m[1]+"/rejects", nil)
+		if rej.status != 200 || !strings.Contains(rej.body, "330105") || strings.Contains(rej.body, "330102") {
+			t.Errorf("rejects download: %d\n%s", rej.status, rej.body)
+		}
+
+		r = do(t, h, "POST", "/import/"+m[1]+"/confirm", "partial=1", "Content-Type", "application/x-www-form-urlencoded")
+		if r.status != 200 || !strings.Contains(r.body, "导入完成：新增上报数 1 个，变更 0 个，未变 0 个。") {
+			t.Fatalf("confirm partial: %d\n%s", r.status, excerpt(r.body))
+		}
+		page := do(t, h, "GET", "/regions/330102", nil)
+		for _, w := range []string{"1,400,000", `<span class="badge badge-reported">上报数 2023</span>`, "来源：杭州统计年鉴2024"} {
+			if !strings.Contains(page.body, w) {
+				t.Errorf("region page after the import lacks %q\n%s", w, excerpt(page.body))
+			}
+		}
+		parent := do(t, h, "GET", "/regions/330100", nil)
+		if !strings.Contains(parent.body, `<td class="num pop-reported" title="上报数: 来源：杭州统计年鉴2024">1,400,000<sup class="marker">*</sup></td>`) {
+			t.Errorf("the prefecture's table does not mark the reported figure\n%s", excerpt(parent.body))
 		}
 	})
 }

@@ -25,7 +25,7 @@ type regionCounts struct {
 // asOf: one grouped query per registry (CountByRegion), rolled up the tree
 // in memory, so a page with 31 provinces or 2,846 counties costs five
 // queries and never one per unit.
-func (s *Server) countFacilities(ctx context.Context, code, asOf string) (*regionCounts, error) {
+func (s *Server) countFacilities(ctx context.Context, t *region.Tree, code, asOf string) (*regionCounts, error) {
 	regs := facility.Registries()
 	byRegion := make([]map[string]int, len(regs))
 	err := parallel(len(regs), func(i int) error {
@@ -45,7 +45,7 @@ func (s *Server) countFacilities(ctx context.Context, code, asOf string) (*regio
 			rc.total[i] += n
 			c, ok := childOf[rcode]
 			if !ok {
-				c = s.childWithin(code, rcode)
+				c = childWithin(t, code, rcode)
 				childOf[rcode] = c
 			}
 			switch c {
@@ -92,16 +92,16 @@ func parallel(n int, fn func(i int) error) error {
 
 // childWithin returns the child of parent that contains code, parent
 // itself when code is parent, or "" when code is not within parent.
-func (s *Server) childWithin(parent, code string) string {
+func childWithin(t *region.Tree, parent, code string) string {
 	if code == parent {
 		return parent
 	}
-	d, ok := s.tree.Get(code)
+	d, ok := t.Get(code)
 	for ok && d.Parent != parent {
 		if d.Parent == "" {
 			return ""
 		}
-		d, ok = s.tree.Get(d.Parent)
+		d, ok = t.Get(d.Parent)
 	}
 	if !ok {
 		return ""
@@ -113,17 +113,18 @@ func (s *Server) childWithin(parent, code string) string {
 type popView struct {
 	Value   int64
 	Source  region.PopulationSource
-	Code    string // census, sum, missing: the CSS class and marker
+	Code    string // census, sum, missing, reported: the CSS class and marker
 	Year    int
 	Note    string
 	Missing int
 }
 
 // popView returns the population of code with a note in lang. The notes of
-// census figures are the data's provenance and shown as recorded; the
-// notes of sums and gaps are the program's own and come from the catalog.
-func (s *Server) popView(code, lang string) popView {
-	p := s.tree.Population(code)
+// census and reported figures are their provenance and shown as recorded;
+// the notes of sums and gaps are the program's own and come from the
+// catalog.
+func (s *Server) popView(t *region.Tree, code, lang string) popView {
+	p := t.Population(code)
 	v := popView{Value: p.Value, Source: p.Source, Code: p.Source.String(), Year: p.Year, Missing: len(p.Missing)}
 	cat := s.tmpl.cat[lang]
 	switch {
@@ -131,14 +132,18 @@ func (s *Server) popView(code, lang string) popView {
 		v.Note = cat.T("pop.country_note")
 	case p.Source == region.Sum:
 		counted := 0
-		for _, c := range s.tree.Children(code) {
-			if s.tree.Population(c.Code).Source != region.Missing {
+		for _, c := range t.Children(code) {
+			if t.Population(c.Code).Source != region.Missing {
 				counted++
 			}
 		}
 		v.Note = cat.T("pop.sum_note", counted)
 	case p.Source == region.Missing:
 		v.Note = cat.T("pop.missing_note")
+	case p.Source == region.Reported && p.Note == "":
+		v.Note = cat.T("pop.reported_no_note")
+	case p.Source == region.Reported:
+		v.Note = cat.T("pop.reported_note", p.Note)
 	default:
 		v.Note = cat.T("pop.census_note", p.Note)
 	}
@@ -187,7 +192,8 @@ type regionPage struct {
 // children with theirs, each a link to drill down.
 func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	code := r.PathValue("code")
-	d, ok := s.tree.Get(code)
+	t := s.tree()
+	d, ok := t.Get(code)
 	if !ok {
 		return notFound("err.unknown_region", code)
 	}
@@ -195,7 +201,7 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	counts, err := s.countFacilities(r.Context(), code, asOf)
+	counts, err := s.countFacilities(r.Context(), t, code, asOf)
 	if err != nil {
 		return err
 	}
@@ -203,13 +209,13 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	p := regionPage{
 		Page:  s.newPage(r, regionName(d, lang), "regions"),
 		Div:   d,
-		Pop:   s.popView(code, lang),
+		Pop:   s.popView(t, code, lang),
 		AsOfQ: s.asOfParam(asOf),
 	}
 	// The kind says more than the level only below the country and when it
 	// is not the same word (省级 · 省/自治区, but not 全国 · 全国).
 	p.ShowKind = d.Kind.Label(lang) != d.Level.Label(lang)
-	for _, a := range s.tree.Ancestors(code) {
+	for _, a := range t.Ancestors(code) {
 		p.Crumbs = append(p.Crumbs, crumb{Name: regionName(a, lang), URL: link("/regions/"+a.Code, "as_of", p.AsOfQ)})
 	}
 	p.AsOf = asOf
@@ -228,11 +234,11 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 		p.Direct = append(p.Direct, countCell{N: counts.direct[i], URL: link("/facilities/"+sc.Name, "region", listRegion, "as_of", p.AsOfQ)})
 	}
 	p.Sums = counts.total
-	for _, c := range s.tree.Children(code) {
+	for _, c := range t.Children(code) {
 		row := childRow{
 			Div: c,
 			URL: link("/regions/"+c.Code, "as_of", p.AsOfQ),
-			Pop: s.popView(c.Code, lang),
+			Pop: s.popView(t, c.Code, lang),
 		}
 		n := counts.child[c.Code]
 		for i, sc := range facility.Registries() {
@@ -289,12 +295,13 @@ type regionJSON struct {
 
 func (s *Server) apiRegion(w http.ResponseWriter, r *http.Request) error {
 	code := r.PathValue("code")
-	d, ok := s.tree.Get(code)
+	t := s.tree()
+	d, ok := t.Get(code)
 	if !ok {
 		return notFound("err.unknown_region", code)
 	}
-	out := regionJSON{divisionJSON: newDivisionJSON(d), Population: newPopulationJSON(s.tree.Population(code)), Ancestors: []divisionJSON{}}
-	for _, a := range s.tree.Ancestors(code) {
+	out := regionJSON{divisionJSON: newDivisionJSON(d), Population: newPopulationJSON(t.Population(code)), Ancestors: []divisionJSON{}}
+	for _, a := range t.Ancestors(code) {
 		out.Ancestors = append(out.Ancestors, newDivisionJSON(a))
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -319,7 +326,8 @@ type childrenJSON struct {
 
 func (s *Server) apiRegionChildren(w http.ResponseWriter, r *http.Request) error {
 	code := r.PathValue("code")
-	d, ok := s.tree.Get(code)
+	t := s.tree()
+	d, ok := t.Get(code)
 	if !ok {
 		return notFound("err.unknown_region", code)
 	}
@@ -327,7 +335,7 @@ func (s *Server) apiRegionChildren(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	counts, err := s.countFacilities(r.Context(), code, asOf)
+	counts, err := s.countFacilities(r.Context(), t, code, asOf)
 	if err != nil {
 		return err
 	}
@@ -342,10 +350,10 @@ func (s *Server) apiRegionChildren(w http.ResponseWriter, r *http.Request) error
 		return m
 	}
 	out := childrenJSON{Region: newDivisionJSON(d), AsOf: asOf, Facilities: perRegistry(counts.total), Direct: perRegistry(counts.direct), Children: []childJSON{}}
-	for _, c := range s.tree.Children(code) {
+	for _, c := range t.Children(code) {
 		out.Children = append(out.Children, childJSON{
 			divisionJSON: newDivisionJSON(c),
-			Population:   newPopulationJSON(s.tree.Population(c.Code)),
+			Population:   newPopulationJSON(t.Population(c.Code)),
 			Facilities:   perRegistry(counts.child[c.Code]),
 		})
 	}

@@ -100,6 +100,14 @@ func formatNumber(v any) string {
 		n = int64(v)
 	case int64:
 		n = v
+	case float64:
+		// A number that went through JSON, as in a kept import report.
+		if v != float64(int64(v)) {
+			return fmt.Sprint(v)
+		}
+		n = int64(v)
+	case nil:
+		return ""
 	default:
 		return fmt.Sprint(v)
 	}

@@ -56,9 +56,9 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusOK, "search", p)
 	}
 	asOfQ := s.asOfParam(asOf)
-	for _, d := range s.tree.Search(q, searchLimit) {
+	for _, d := range s.tree().Search(q, searchLimit) {
 		var names []string
-		for _, a := range s.tree.Ancestors(d.Code) {
+		for _, a := range s.tree().Ancestors(d.Code) {
 			if a.Level > region.Country {
 				names = append(names, regionName(a, lang))
 			}
@@ -77,7 +77,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 		for _, rec := range recs {
 			h := facilityHit{Code: rec.Code, Name: rec.String(sc, "name"),
 				URL: link("/facilities/"+sc.Name+"/"+url.PathEscape(rec.Code), "as_of", asOfQ)}
-			if d, ok := s.tree.Get(rec.Region(sc)); ok {
+			if d, ok := s.tree().Get(rec.Region(sc)); ok {
 				h.Region = regionName(d, lang)
 			}
 			rh.Hits = append(rh.Hits, h)

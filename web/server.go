@@ -7,11 +7,14 @@
 package web
 
 import (
+	"context"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shishi-health/shishi/facility"
@@ -21,7 +24,10 @@ import (
 
 // Config is what the server needs; main fills it.
 type Config struct {
-	Store   *store.Store
+	Store *store.Store
+	// Tree is the base hierarchy, with the census figures only: the
+	// server applies the population figures imported into Store itself,
+	// at start and after every regions import.
 	Tree    *region.Tree
 	Logger  *slog.Logger
 	Now     func() time.Time
@@ -34,14 +40,22 @@ type Config struct {
 
 // Server serves the pages and the API.
 type Server struct {
-	st      *store.Store
-	tree    *region.Tree
-	log     *slog.Logger
-	now     func() time.Time
-	version string
-	tmpl    *templates
-	uploads *uploads
-	static  fs.FS
+	st *store.Store
+	// base is Config.Tree; cur is base with the imported population
+	// figures, swapped whole after a regions import, so that a request
+	// reading it never sees half of an import. Requests take it once
+	// through tree().
+	base *region.Tree
+	cur  atomic.Pointer[region.Tree]
+	// refreshMu orders refreshes: each reads the figures after its own
+	// import committed, so the last one to store holds every import.
+	refreshMu sync.Mutex
+	log       *slog.Logger
+	now       func() time.Time
+	version   string
+	tmpl      *templates
+	uploads   *uploads
+	static    fs.FS
 	// staticVersion is a hash of the embedded static files, appended to
 	// their URLs so that browsers may cache them for long.
 	staticVersion string
@@ -54,9 +68,19 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 // New returns a server. It panics if the embedded templates or catalogs are
 // broken, which the package's tests rule out.
 func New(cfg Config) *Server {
-	s := &Server{st: cfg.Store, tree: cfg.Tree, log: cfg.Logger, now: cfg.Now, version: cfg.Version}
+	s := &Server{st: cfg.Store, base: cfg.Tree, log: cfg.Logger, now: cfg.Now, version: cfg.Version}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.cur.Store(cfg.Tree)
+	if s.st != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := s.refreshTree(ctx); err != nil {
+			// The census figures still serve; the imported ones come
+			// back with the next regions import or restart.
+			s.log.Error("population figures not applied", slog.Any("err", err))
+		}
+		cancel()
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -75,6 +99,29 @@ func New(cfg Config) *Server {
 		panic(err)
 	}
 	return s
+}
+
+// tree returns the current hierarchy: the base with the imported
+// population figures. The units are the same in every tree; a handler that
+// reads populations takes the tree once and keeps it, so that one response
+// is drawn from one tree.
+func (s *Server) tree() *region.Tree {
+	return s.cur.Load()
+}
+
+// refreshTree applies the stored population figures to the base tree and
+// makes the result current.
+func (s *Server) refreshTree(ctx context.Context) error {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
+	t, err := s.st.TreeWithFigures(ctx, s.base)
+	if err != nil {
+		return err
+	}
+	s.cur.Store(t)
+	// The regions table follows, so SQL that sums populations sees the
+	// same figures as the pages.
+	return s.st.SyncRegions(ctx, t)
 }
 
 // today returns the current date in China.

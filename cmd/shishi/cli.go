@@ -206,10 +206,10 @@ func loadTree(ctx context.Context, st *store.Store) (*region.Tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load regions: %w", err)
 	}
-	if err := st.SyncRegions(ctx, t); err != nil {
+	if t, err = st.TreeWithFigures(ctx, t); err != nil {
 		return nil, err
 	}
-	return st.TreeWithFigures(ctx, t)
+	return t, st.SyncRegions(ctx, t)
 }
 
 func fail(env *cliEnv, format string, args ...any) int {

@@ -35,9 +35,6 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, "load regions: %v", err)
 	}
-	if err := st.SyncRegions(ctx, base); err != nil {
-		return fail(env, "%v", err)
-	}
 	// Demo data is spread by the census figures; the web server applies
 	// imported figures to the base tree itself (and again after each
 	// regions import).
