@@ -36,6 +36,11 @@ type ImportTx struct {
 	// lookup of existing versions, a query per batch, is skipped for every
 	// other code. A first load of a million rows makes no lookups at all.
 	written map[string]struct{}
+	// indexes holds the definitions of the secondary indexes dropped for
+	// a first load, re-created before commit: building an index from the
+	// finished table (a sort) is far cheaper than inserting a million rows
+	// into it one by one at random places.
+	indexes []string
 }
 
 type pendingRow struct {
@@ -79,6 +84,10 @@ func (s *Store) BeginImport(ctx context.Context, sc *facility.Schema) (*ImportTx
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		t.written = map[string]struct{}{}
+		if err := t.dropIndexes(ctx); err != nil {
+			t.Rollback()
+			return nil, fmt.Errorf("begin import %s: %w", sc.Name, err)
+		}
 	case err != nil:
 		t.Rollback()
 		return nil, fmt.Errorf("begin import %s: %w", sc.Name, err)
@@ -231,10 +240,51 @@ func (t *ImportTx) insertRows(ctx context.Context, rows [][]any) error {
 	return nil
 }
 
+// dropIndexes drops the registry's secondary indexes (all but the primary
+// key) inside the transaction, remembering their definitions; a rollback
+// brings them back with everything else.
+func (t *ImportTx) dropIndexes(ctx context.Context) error {
+	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`
+	if t.s.dialect == Postgres {
+		q = `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1 AND schemaname = current_schema()
+			AND indexname <> $1 || '_pkey'`
+	}
+	rows, err := t.conn.QueryContext(ctx, q, t.sc.Table)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			rows.Close()
+			return err
+		}
+		names = append(names, name)
+		t.indexes = append(t.indexes, def)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if _, err := t.conn.ExecContext(ctx, `DROP INDEX `+n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Commit makes the import's writes permanent.
 func (t *ImportTx) Commit(ctx context.Context) error {
 	if t.done {
 		return fmt.Errorf("commit %s import: %w", t.sc.Name, errRollback)
+	}
+	for _, def := range t.indexes {
+		if _, err := t.conn.ExecContext(ctx, def); err != nil {
+			t.Rollback()
+			return fmt.Errorf("commit %s import: rebuild index: %w", t.sc.Name, err)
+		}
 	}
 	t.done = true
 	t.closeStmts()
