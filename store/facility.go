@@ -122,13 +122,37 @@ func RegionPrefix(region string) string {
 	return region
 }
 
+// regionRange returns the range [lo, hi) of region codes within region,
+// "" for the whole country. A range rather than LIKE, so that both engines
+// use the index; and hi is the next prefix of digits ("4101" → "4102")
+// rather than the prefix followed by a high character, because linguistic
+// collations (ICU zh-Hans-CN, glibc zh_CN on PostgreSQL) pass over
+// punctuation and order "410102" after "4101~". Digit strings of one length
+// sort the same in every collation.
+func regionRange(region string) (lo, hi string) {
+	p := RegionPrefix(region)
+	if p == "" {
+		return "", ""
+	}
+	b := []byte(p)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < '9' {
+			b[i]++
+			return p, string(b[:i+1])
+		}
+		b[i] = '0'
+	}
+	// All nines: nothing sorts above the prefix among six-digit codes
+	// except longer digit strings, which the next length covers.
+	return p, ":"
+}
+
 func (s *Store) where(sc *facility.Schema, q Query) (string, []any, error) {
 	conds := []string{"valid_from <= ?", "valid_to > ?", "closed = 0"}
 	args := []any{q.AsOf, q.AsOf}
-	if p := RegionPrefix(q.Region); p != "" {
-		// A range rather than LIKE, so that both engines use the index.
+	if lo, hi := regionRange(q.Region); lo != "" {
 		conds = append(conds, "region >= ?", "region < ?")
-		args = append(args, p, p+"~")
+		args = append(args, lo, hi)
 	}
 	if t := strings.TrimSpace(q.Text); t != "" {
 		conds = append(conds, "(code LIKE ? OR name LIKE ?)")

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -134,30 +135,73 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.read.PingContext(ctx)
 }
 
-// migration is one numbered file of migrations/.
+// migration is one numbered version of migrations/, as it applies to one
+// engine.
+//
+// A version is a portable file NNN_name.sql, engine files
+// NNN_name.sqlite.sql and NNN_name.postgres.sql that apply only to that
+// engine, or both: the portable file runs first, then the engine's file,
+// in one transaction, recorded as one row of schema_migrations (its
+// version is the primary key) naming the files applied, "003_audit.sql
+// 003_audit.sqlite.sql". A version with no file for an engine is skipped
+// there.
 type migration struct {
 	version int
-	name    string
-	sql     string
+	name    string // the files, space-separated
+	stmts   []string
 }
 
-func migrations() ([]migration, error) {
+// engineSuffix is the file name ending of files that apply to one engine.
+var engineSuffix = map[Dialect]string{SQLite: ".sqlite.sql", Postgres: ".postgres.sql"}
+
+func migrations(d Dialect) ([]migration, error) {
 	entries, err := fs.ReadDir(migrationFiles, "migrations")
 	if err != nil {
 		return nil, err
 	}
-	var ms []migration
+	type files struct{ portable, engine string }
+	byVersion := map[int]*files{}
 	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
+		name := e.Name()
+		num, _, ok := strings.Cut(name, "_")
 		v, err := strconv.Atoi(num)
 		if !ok || err != nil {
-			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", name)
 		}
-		b, err := migrationFiles.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, err
+		f := byVersion[v]
+		if f == nil {
+			f = &files{}
+			byVersion[v] = f
 		}
-		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+		slot := &f.portable
+		switch {
+		case strings.HasSuffix(name, engineSuffix[d]):
+			slot = &f.engine
+		case strings.HasSuffix(name, engineSuffix[SQLite]), strings.HasSuffix(name, engineSuffix[Postgres]):
+			continue // another engine's
+		}
+		if *slot != "" {
+			return nil, fmt.Errorf("migrations %s and %s: same version", *slot, name)
+		}
+		*slot = name
+	}
+	var ms []migration
+	for v, f := range byVersion {
+		m := migration{version: v}
+		for _, name := range []string{f.portable, f.engine} {
+			if name == "" {
+				continue
+			}
+			b, err := migrationFiles.ReadFile("migrations/" + name)
+			if err != nil {
+				return nil, err
+			}
+			m.name = strings.TrimSpace(m.name + " " + name)
+			m.stmts = append(m.stmts, splitMigration(string(b))...)
+		}
+		if m.name != "" {
+			ms = append(ms, m)
+		}
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
 	return ms, nil
@@ -170,7 +214,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	ms, err := migrations()
+	ms, err := migrations(s.dialect)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
@@ -193,7 +237,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			continue
 		}
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			for _, stmt := range splitStatements(m.sql) {
+			for _, stmt := range m.stmts {
 				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return fmt.Errorf("%s: %w", firstLine(stmt), err)
 				}
@@ -213,7 +257,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // MigrationsCurrent reports whether every shipped migration is applied
 // (for /readyz).
 func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
-	ms, err := migrations()
+	ms, err := migrations(s.dialect)
 	if err != nil {
 		return false, err
 	}
@@ -222,6 +266,47 @@ func (s *Store) MigrationsCurrent(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	return n == len(ms), nil
+}
+
+// statementMark is a line that, alone, separates the statements of a
+// migration file whose statements hold semicolons (trigger and function
+// bodies).
+const statementMark = "-- statement"
+
+// splitMigration splits a migration file into statements: at lines that
+// are exactly "-- statement" when the file has any (one trailing semicolon
+// of each statement dropped), otherwise with splitStatements.
+func splitMigration(src string) []string {
+	lines := strings.Split(src, "\n")
+	if !slices.ContainsFunc(lines, func(l string) bool { return strings.TrimSpace(l) == statementMark }) {
+		return splitStatements(src)
+	}
+	var out []string
+	var b strings.Builder
+	flush := func() {
+		// Leading comments go, so that an error names the statement's
+		// first line; a statement of comments only is none.
+		stmt := strings.TrimSuffix(strings.TrimSpace(b.String()), ";")
+		b.Reset()
+		for stmt != "" {
+			line, rest, _ := strings.Cut(stmt, "\n")
+			if t := strings.TrimSpace(line); t != "" && !strings.HasPrefix(t, "--") {
+				out = append(out, stmt)
+				return
+			}
+			stmt = strings.TrimSpace(rest)
+		}
+	}
+	for _, line := range lines {
+		if strings.TrimSpace(line) == statementMark {
+			flush()
+			continue
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	flush()
+	return out
 }
 
 // splitStatements splits a migration file on semicolons at line ends; the
