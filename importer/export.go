@@ -48,7 +48,8 @@ type Source interface {
 
 // Export writes the facilities of sc matching q (each in the version in
 // effect on q.AsOf) to w, streaming: rows go out as the store returns them.
-// It returns the number of rows written.
+// Reading the store runs in its own goroutine, overlapping the writer (for
+// XLSX the slower half: excelize's SetRow). It returns the rows written.
 func Export(ctx context.Context, src Source, sc *facility.Schema, q store.Query, w io.Writer, f table.Format, lang string) (int, error) {
 	tw, err := table.NewWriter(w, f, sc.Label(lang), table.WithNumericColumns(numericColumns(sc)))
 	if err != nil {
@@ -57,12 +58,47 @@ func Export(ctx context.Context, src Source, sc *facility.Schema, q store.Query,
 	if err := tw.Write(Header(sc, lang)); err != nil {
 		return 0, err
 	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	const chunk = 512
+	batches := make(chan [][]string, 4)
+	readErr := make(chan error, 1)
+	go func() {
+		defer close(batches)
+		batch := make([][]string, 0, chunk)
+		send := func() error {
+			select {
+			case batches <- batch:
+				batch = make([][]string, 0, chunk)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		err := src.StreamFacilities(ctx, sc, q, func(r facility.Record) error {
+			if batch = append(batch, Row(sc, r, lang)); len(batch) == chunk {
+				return send()
+			}
+			return nil
+		})
+		if err == nil && len(batch) > 0 {
+			err = send()
+		}
+		readErr <- err
+	}()
 	n := 0
-	err = src.StreamFacilities(ctx, sc, q, func(r facility.Record) error {
-		n++
-		return tw.Write(Row(sc, r, lang))
-	})
-	if err != nil {
+	for batch := range batches {
+		for _, row := range batch {
+			if err := tw.Write(row); err != nil {
+				cancel()
+				for range batches {
+				}
+				return n, err
+			}
+			n++
+		}
+	}
+	if err := <-readErr; err != nil {
 		return n, fmt.Errorf("export %s: %w", sc.Name, err)
 	}
 	return n, tw.Close()
