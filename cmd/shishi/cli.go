@@ -49,7 +49,9 @@ func commands() []command {
 		{"import", "import a registry file, CSV or XLSX (导入)", cmdImport},
 		{"export", "export a registry or the regions as CSV or XLSX (导出)", cmdExport},
 		{"template", "write an empty registry file with its header (模板)", cmdTemplate},
-		{"demo", "fill the store with the national demo data set (演示数据)", cmdDemo},
+		{"demo", "fill the store with the national demo data set and demo accounts (演示数据)", cmdDemo},
+		{"user", "add, list, disable, enable user accounts, reset passwords (用户)", cmdUser},
+		{"audit", "verify or export the audit trail (审计日志)", cmdAudit},
 		{"version", "print the version", cmdVersion},
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -140,7 +141,7 @@ func printReport(out, errw io.Writer, rep *importer.Report, lang string, show in
 		state = "nothing stored"
 	}
 	fmt.Fprintf(out, "%s → %s (%s): %d rows: %d new, %d changed, %d unchanged, %d rejected (%s, %s)\n",
-		rep.File, rep.Registry, rep.Encoding, rep.Rows, rep.New, rep.Changed, rep.Unchanged, len(rep.Rejected), state, rep.Duration.Round(time.Millisecond))
+		rep.File, rep.Registry, cmp.Or(rep.Encoding, rep.Format.String()), rep.Rows, rep.New, rep.Changed, rep.Unchanged, len(rep.Rejected), state, rep.Duration.Round(time.Millisecond))
 	if rep.DryRun {
 		for i, c := range rep.Changes {
 			if i == show {
@@ -307,6 +308,12 @@ func cmdDemo(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, "demo: %v", err)
 	}
 	fmt.Fprintf(env.stdout, "demo data loaded in %s: %v\n", env.now().Sub(start).Round(time.Millisecond), sum)
+	if err := ensureFirstAdmin(ctx, env, st, env.stderr); err != nil {
+		return fail(env, "%v", err)
+	}
+	if err := demoAccounts(ctx, env, st, tree, demo.Options{Seed: *seed, Scale: *scale}, env.operator(), env.stdout); err != nil {
+		return fail(env, "demo accounts: %v", err)
+	}
 	return exitOK
 }
 

@@ -39,6 +39,11 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	// imported figures to the base tree itself (and again after each
 	// regions import).
 	tree := base
+	// The first administrator's one-time password goes to the console
+	// (stderr), never to the logger.
+	if err := ensureFirstAdmin(ctx, env, st, env.stderr); err != nil {
+		return fail(env, "%v", err)
+	}
 	if *withDemo {
 		n, err := st.Count(ctx, facility.Hospitals)
 		if err != nil {
@@ -51,6 +56,17 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 				return fail(env, "demo: %v", err)
 			}
 			log.Info("demo data loaded", slog.String("summary", fmt.Sprint(sum)), slog.Duration("took", env.now().Sub(start)))
+		}
+		// Demo accounts only on a store whose sole account is the first
+		// administrator: never beside real users.
+		only, err := onlyAdmin(ctx, st)
+		if err != nil {
+			return fail(env, "%v", err)
+		}
+		if only {
+			if err := demoAccounts(ctx, env, st, tree, demo.Options{Seed: 2025, Scale: 1}, systemActor, env.stderr); err != nil {
+				return fail(env, "demo accounts: %v", err)
+			}
 		}
 	}
 	srv := &http.Server{
