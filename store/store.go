@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -390,4 +391,90 @@ func (s *Store) SetMeta(ctx context.Context, key, value string) error {
 	_, err := s.write.ExecContext(ctx, s.rebind(`INSERT INTO meta (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`), key, value)
 	return err
+}
+
+// Backup writes a consistent copy of the SQLite store to path while the
+// store stays in use (VACUUM INTO reads one snapshot; writers go on). The
+// file must not exist. PostgreSQL is backed up with its own tools; see
+// ErrBackupPostgres.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if s.dialect == Postgres {
+		return ErrBackupPostgres
+	}
+	if _, err := os.Stat(path); err == nil {
+		return fmt.Errorf("backup: %s exists", path)
+	}
+	if _, err := s.read.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %s: %w", path, err)
+	}
+	return nil
+}
+
+// ErrBackupPostgres says how to back up and restore a PostgreSQL store.
+var ErrBackupPostgres = errors.New("a PostgreSQL store is backed up with pg_dump, online and consistent: " +
+	"pg_dump --format=custom --file=shishi.dump \"$SHISHI_DB\"; restore into an empty database with " +
+	"pg_restore --dbname=\"$SHISHI_DB\" --no-owner shishi.dump")
+
+// Restore replaces the SQLite store in dataDir with the backup at path,
+// after checking that the backup is an intact shishi database. The server
+// must be stopped. The old database is kept beside it as shishi.db.before-restore.
+func Restore(ctx context.Context, dataDir, path string) error {
+	db, err := sql.Open("sqlite", sqliteDSN(path, ""))
+	if err != nil {
+		return fmt.Errorf("restore %s: %w", path, err)
+	}
+	var check string
+	err = db.QueryRowContext(ctx, `PRAGMA integrity_check`).Scan(&check)
+	var n int
+	if err == nil {
+		err = db.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations`).Scan(&n)
+	}
+	db.Close()
+	if err != nil {
+		return fmt.Errorf("restore: %s is not a shishi database: %w", path, err)
+	}
+	if check != "ok" {
+		return fmt.Errorf("restore: %s fails the integrity check: %s", path, check)
+	}
+	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+		return err
+	}
+	target := filepath.Join(dataDir, "shishi.db")
+	tmp := target + ".restoring"
+	if err := copyFile(path, tmp); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if _, err := os.Stat(target); err == nil {
+		if err := os.Rename(target, target+".before-restore"); err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+	}
+	// The old write-ahead log belongs to the old database.
+	os.Remove(target + "-wal")
+	os.Remove(target + "-shm")
+	if err := os.Rename(tmp, target); err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Sync(); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }

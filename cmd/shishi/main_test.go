@@ -3,6 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"net"
 	"net/http"
 	"os"
@@ -167,4 +175,93 @@ func TestServeShutsDown(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("serve did not shut down")
 	}
+}
+
+func TestBackupRestore(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"SHISHI_DATA_DIR": filepath.Join(dir, "data")}
+	file := filepath.Join(dir, "医院.csv")
+	os.WriteFile(file, []byte(hospitalsCSV), 0o644)
+	if code, _, errs := cli(t, env, "import", "hospitals", file); code != 0 {
+		t.Fatal(errs)
+	}
+	backup := filepath.Join(dir, "b.db")
+	if code, out, errs := cli(t, env, "backup", "--out", backup); code != 0 || !strings.Contains(out, "backup written") {
+		t.Fatalf("backup: %d %s %s", code, out, errs)
+	}
+	// A change after the backup disappears with the restore.
+	changed := strings.Replace(hospitalsCSV, ",二级,", ",三级,", 1)
+	os.WriteFile(file, []byte(changed), 0o644)
+	if code, _, errs := cli(t, env, "import", "hospitals", file); code != 0 {
+		t.Fatal(errs)
+	}
+	if code, out, errs := cli(t, env, "restore", backup); code != 0 || !strings.Contains(out, "restored") {
+		t.Fatalf("restore: %d %s %s", code, out, errs)
+	}
+	if _, out, _ := cli(t, env, "export", "hospitals"); out != hospitalsCSV {
+		t.Errorf("after restore:\n%s", out)
+	}
+	// Not a database: refused, the store untouched.
+	os.WriteFile(filepath.Join(dir, "junk.db"), []byte("not sqlite"), 0o644)
+	if code, _, errs := cli(t, env, "restore", filepath.Join(dir, "junk.db")); code != exitFailure || !strings.Contains(errs, "not a shishi database") {
+		t.Errorf("junk restore: %d %s", code, errs)
+	}
+	if code, _, errs := cli(t, map[string]string{"SHISHI_DB": "postgres://x@127.0.0.1/none"}, "restore", backup); code != exitUsage || !strings.Contains(errs, "pg_restore") {
+		t.Errorf("postgres restore: %d %s", code, errs)
+	}
+}
+
+func TestServeTLS(t *testing.T) {
+	dir := t.TempDir()
+	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	writeSelfSigned(t, certFile, keyFile)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var errw bytes.Buffer
+	go func() {
+		e := &cliEnv{stdout: &bytes.Buffer{}, stderr: &errw, getenv: func(string) string { return "" }, now: time.Now}
+		done <- e.dispatch(ctx, []string{"serve", "--data-dir", filepath.Join(dir, "data"), "--addr", addr, "--tls-cert", certFile, "--tls-key", keyFile})
+	}()
+	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := client.Get("https://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 && resp.TLS != nil {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no HTTPS /healthz: %v\n%s", err, errw.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d: %s", code, errw.String())
+	}
+}
+
+func writeSelfSigned(t *testing.T, certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, _ := x509.MarshalECPrivateKey(key)
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -20,6 +21,8 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	var sf storeFlags
 	sf.register(fs, env)
 	addr := fs.String("addr", envOr(env, "SHISHI_ADDR", "127.0.0.1:8080"), "address to listen on (env SHISHI_ADDR)")
+	tlsCert := fs.String("tls-cert", env.getenv("SHISHI_TLS_CERT"), "PEM certificate (chain) file: serve HTTPS (env SHISHI_TLS_CERT)")
+	tlsKey := fs.String("tls-key", env.getenv("SHISHI_TLS_KEY"), "PEM private key file for --tls-cert (env SHISHI_TLS_KEY)")
 	withDemo := fs.Bool("demo", env.getenv("SHISHI_DEMO") == "1", "on an empty store, load the national demo data set first (env SHISHI_DEMO=1)")
 	if _, err := parseArgs(fs, args); err != nil {
 		return flagExit(err)
@@ -81,10 +84,25 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, "listen %s: %v", *addr, err)
 	}
-	log.Info("shishi serving", slog.String("url", "http://"+ln.Addr().String()), slog.String("store", st.Dialect().String()),
+	if (*tlsCert == "") != (*tlsKey == "") {
+		ln.Close()
+		return fail(env, "--tls-cert and --tls-key go together")
+	}
+	scheme := "http://"
+	if *tlsCert != "" {
+		scheme = "https://"
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	log.Info("shishi serving", slog.String("url", scheme+ln.Addr().String()), slog.String("store", st.Dialect().String()),
 		slog.Duration("startup", env.now().Sub(start)))
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if *tlsCert != "" {
+			errc <- srv.ServeTLS(ln, *tlsCert, *tlsKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return fail(env, "serve: %v", err)
