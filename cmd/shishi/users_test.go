@@ -404,7 +404,7 @@ func tamper(t *testing.T, env map[string]string, stmt string) {
 
 // TestDemoAccounts: serve --demo on an empty store loads the demo data and
 // creates one account per role after admin; they log in with the
-// published password and are bound where DEMO_ACCOUNTS.md says.
+// published password and are bound where the README says.
 func TestDemoAccounts(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads the national demo data set")
@@ -421,7 +421,7 @@ func testDemoAccounts(t *testing.T, env map[string]string) {
 	}
 	st := openStore(t, env)
 	ctx := context.Background()
-	doc, err := os.ReadFile("DEMO_ACCOUNTS.md")
+	doc, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -435,10 +435,10 @@ func testDemoAccounts(t *testing.T, env map[string]string) {
 			t.Errorf("%s: %+v, want %+v", a.Username, u, a)
 		}
 		if !strings.Contains(errs, a.Username) || !strings.Contains(string(doc), "| `"+a.Username+"` |") {
-			t.Errorf("%s not in the printed list or DEMO_ACCOUNTS.md", a.Username)
+			t.Errorf("%s not in the printed list or the README", a.Username)
 		}
 		if a.Institution != "" && !strings.Contains(string(doc), a.Institution) {
-			t.Errorf("%s: institution %s not in DEMO_ACCOUNTS.md", a.Username, a.Institution)
+			t.Errorf("%s: institution %s not in the README", a.Username, a.Institution)
 		}
 	}
 	u, _ := st.UserByUsername(ctx, "demo-county")
@@ -446,7 +446,7 @@ func testDemoAccounts(t *testing.T, env map[string]string) {
 		t.Error("demo-county: the demo password does not work")
 	}
 	if !strings.Contains(string(doc), demo.Password) {
-		t.Error("DEMO_ACCOUNTS.md does not give the password")
+		t.Error("the README does not give the password")
 	}
 
 	// `shishi demo` again: the accounts exist, nothing is added; the
