@@ -35,7 +35,15 @@ type Options struct {
 	// MaxChanges bounds how many changed/new rows the report lists one by
 	// one (the counts are always complete); 0 means 1000.
 	MaxChanges int
+	// Allow, if set, says whether the importing user may write a facility
+	// with this code in this region (for the regions import: region only,
+	// code empty). Rows outside it are rejected, and so are rows for an
+	// existing facility whose latest version lies outside it, so that a
+	// county clerk cannot move a neighbour's hospital into their county.
+	Allow func(code, region string) bool
 }
+
+var outsideArea = facility.Message{ZH: "不在您的管辖范围内", EN: "outside your area"}
 
 // ErrRejected is returned when rows were rejected and the import was not
 // partial, so nothing was stored.
@@ -265,13 +273,19 @@ func Import(ctx context.Context, st Store, t *region.Tree, sc *facility.Schema, 
 		return rep, err
 	}
 	defer tx.Rollback()
+	if opts.Allow != nil {
+		tx.SetGuard(func(h facility.History) bool {
+			last := h[len(h)-1]
+			return opts.Allow(last.Code, last.Region(sc))
+		})
+	}
 
 	// Reading and parsing run in their own goroutine while the store
 	// writes the previous batch: on two cores the file and the database
 	// work side by side.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	p := &parser{sc: sc, file: name, cols: cols, regions: RegionChecker(t), today: opts.Today, seen: map[string]int{}}
+	p := &parser{sc: sc, file: name, cols: cols, regions: RegionChecker(t), today: opts.Today, seen: map[string]int{}, allow: opts.Allow}
 	batches := make(chan batch, 2)
 	go p.run(ctx, rd, batches)
 	defer func() {
@@ -293,6 +307,11 @@ func Import(ctx context.Context, st Store, t *region.Tree, sc *facility.Schema, 
 			return rep, err
 		}
 		for i, o := range out {
+			if o.Refused {
+				rep.Rejected = append(rep.Rejected, Rejected{Row: b.lines[i], Cells: b.cells[i], Errors: []RowError{{
+					File: name, Row: b.lines[i], Column: p.codeHeader(), Value: b.recs[i].Code, Msg: outsideArea}}})
+				continue
+			}
 			switch o.Change {
 			case facility.New:
 				rep.New++
@@ -334,7 +353,8 @@ func Import(ctx context.Context, st Store, t *region.Tree, sc *facility.Schema, 
 // batch is a run of parsed rows on its way to the store.
 type batch struct {
 	recs     []facility.Record
-	lines    []int // file row of each record
+	lines    []int      // file row of each record
+	cells    [][]string // its cells, for the rejects file should the store refuse it
 	rejected []Rejected
 	rows     int // rows read, including rejected ones
 	err      error
@@ -380,6 +400,7 @@ func (p *parser) run(ctx context.Context, rd *table.Reader, out chan<- batch) {
 		}
 		b.recs = append(b.recs, rec)
 		b.lines = append(b.lines, line)
+		b.cells = append(b.cells, cells)
 		if len(b.recs) == batchSize && !send() {
 			return
 		}
@@ -415,6 +436,17 @@ type parser struct {
 	regions facility.RegionChecker
 	today   string
 	seen    map[string]int // code|date → row, to reject the same version twice in one file
+	allow   func(code, region string) bool
+}
+
+// codeHeader returns the file's header of the code column.
+func (p *parser) codeHeader() string {
+	for _, c := range p.cols {
+		if c.field == colCode {
+			return c.header
+		}
+	}
+	return codeHeader.ZH
 }
 
 func (p *parser) parse(cells []string, line int) (facility.Record, []RowError) {
@@ -473,6 +505,9 @@ func (p *parser) parse(cells []string, line int) (facility.Record, []RowError) {
 			col = p.header(i)
 		}
 		bad(col, fe.Value, fe.Msg)
+	}
+	if p.allow != nil && len(errs) == 0 && !p.allow(rec.Code, rec.Region(p.sc)) {
+		bad(p.header(p.sc.RegionField()), rec.Region(p.sc), outsideArea)
 	}
 	k := rec.Code + "|" + rec.ValidFrom
 	if prev, ok := p.seen[k]; ok {

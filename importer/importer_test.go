@@ -306,3 +306,37 @@ func TestExportRegions(t *testing.T) {
 		t.Errorf("levels %v, missing populations %d", levels, missing)
 	}
 }
+
+// TestImportScope: a user may import only facilities of their area, and
+// may not take over a facility registered elsewhere by re-using its code.
+func TestImportScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		header := strings.SplitN(seedCSV, "\n", 2)[0]
+		elsewhere := header + "\nX1,武汉市第一医院,420102,二级,综合医院,公立,无,否,0,0,0,否,否,否,0,0,0,0,否,否,2024-01-01\n"
+		if _, err := importString(t, s, "武汉.csv", elsewhere, importer.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		zhengzhou := func(code, region string) bool { return strings.HasPrefix(region, "4101") }
+		file := header + "\n" +
+			"Z1,中原区医院,410102,二级,综合医院,公立,无,否,0,0,0,否,否,否,0,0,0,0,否,否,2024-01-01\n" +
+			"Z2,洪山区医院,420111,二级,综合医院,公立,无,否,0,0,0,否,否,否,0,0,0,0,否,否,2024-01-01\n" +
+			"X1,武汉市第一医院,410102,二级,综合医院,公立,无,否,0,0,0,否,否,否,0,0,0,0,否,否,2025-01-01\n"
+		rep, err := importString(t, s, "郑州.csv", file, importer.Options{Allow: zhengzhou})
+		if !errors.Is(err, importer.ErrRejected) {
+			t.Fatalf("err = %v, want ErrRejected", err)
+		}
+		errs := rep.Errors()
+		if len(errs) != 2 || errs[0].Row != 3 || errs[0].Column != "所在县区代码" || errs[1].Row != 4 || errs[1].Column != "机构代码" {
+			t.Fatalf("errors %v, want row 3 (region) and row 4 (code)", errs)
+		}
+		rep, err = importString(t, s, "郑州.csv", file, importer.Options{Allow: zhengzhou, Partial: true})
+		if err != nil || rep.New != 1 || len(rep.Rejected) != 2 {
+			t.Fatalf("partial: %v new %d rejected %d", err, rep.New, len(rep.Rejected))
+		}
+		h, err := s.History(ctx, facility.Hospitals, "X1")
+		if err != nil || len(h) != 1 || h[0].Region(facility.Hospitals) != "420102" {
+			t.Errorf("X1 was changed from outside its area: %v %v", h, err)
+		}
+	})
+}

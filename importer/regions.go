@@ -80,6 +80,8 @@ func ImportRegions(ctx context.Context, st RegionStore, t *region.Tree, name str
 		d, ok := t.Get(code)
 		if !ok || code == region.CountryCode {
 			bad("code", code, facility.Message{ZH: "未知地区代码", EN: "unknown region code"})
+		} else if opts.Allow != nil && !opts.Allow("", code) {
+			bad("code", code, outsideArea)
 		} else if n := cell(cells, "name"); n != "" && n != d.Name {
 			bad("name", n, facility.Message{ZH: "名称与代码不符，代码 " + code + " 是" + d.Name, EN: "name does not match the code: " + code + " is " + d.NameEn})
 		}

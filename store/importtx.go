@@ -15,6 +15,9 @@ import (
 type Outcome struct {
 	Change facility.Change
 	Diff   []facility.FieldChange
+	// Refused is set when the guard refused to change an existing
+	// facility; nothing was written for the record.
+	Refused bool
 }
 
 // ImportTx is one all-or-nothing write of many records into one registry.
@@ -41,6 +44,14 @@ type ImportTx struct {
 	// finished table (a sort) is far cheaper than inserting a million rows
 	// into it one by one at random places.
 	indexes []string
+	guard   func(facility.History) bool
+}
+
+// SetGuard makes Apply refuse records of existing facilities for which
+// allow returns false (a facility registered outside the importing user's
+// area): their outcome is Refused and nothing is written for them.
+func (t *ImportTx) SetGuard(allow func(facility.History) bool) {
+	t.guard = allow
 }
 
 type pendingRow struct {
@@ -123,6 +134,10 @@ func (t *ImportTx) Apply(ctx context.Context, recs []facility.Record) ([]Outcome
 	out := make([]Outcome, len(recs))
 	for i, r := range recs {
 		h := hs[r.Code]
+		if t.guard != nil && len(h) > 0 && !t.guard(h) {
+			out[i] = Outcome{Refused: true}
+			continue
+		}
 		change, diff, replace := t.sc.Plan(h, r)
 		out[i] = Outcome{Change: change, Diff: diff}
 		if change == facility.Unchanged {

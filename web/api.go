@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shishi-health/shishi/audit"
+	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/importer"
 	"github.com/shishi-health/shishi/store"
@@ -126,7 +128,7 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, sc *facility.Sc
 	if q.Offset, err = intParam(r.URL.Query(), "offset", 0, 0, 1<<31-1); err != nil {
 		return err
 	}
-	recs, total, err := s.st.Facilities(r.Context(), sc, q)
+	recs, total, err := s.facilities(r.Context(), principalOf(r), sc, q)
 	if err != nil {
 		return err
 	}
@@ -348,6 +350,9 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, sc *facility.
 	if len(errs) > 0 {
 		return invalid(errs)
 	}
+	if err := s.allow(r, auth.WriteFacilities, facilityTarget(principalOf(r), sc, code, rec.Region(sc)), notFound("err.not_found")); err != nil {
+		return err
+	}
 	switch _, err := s.st.History(r.Context(), sc, code); {
 	case err == nil:
 		return &webError{kind: kindConflict, key: "err.exists", args: []any{code}}
@@ -358,6 +363,8 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, sc *facility.
 	if err != nil {
 		return err
 	}
+	s.audit(r, audit.Entry{Action: audit.Create, Region: rec.Region(sc), Object: sc.Name + "/" + code,
+		After: mustJSON(recordJSON(sc, rec))})
 	w.Header().Set("Location", "/api/"+sc.Name+"/"+url.PathEscape(code))
 	writeJSON(w, http.StatusCreated, putJSON{Change: out.Change.String(), Diff: diffsJSON(out.Diff), Facility: recordJSON(sc, rec)})
 	return nil
@@ -402,10 +409,17 @@ func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, sc *facility.
 	if errs = append(pre, errs...); len(errs) > 0 {
 		return invalid(errs)
 	}
+	// A facility moved to another region must land in the caller's
+	// scope too.
+	if err := s.allow(r, auth.WriteFacilities, facilityTarget(principalOf(r), sc, code, rec.Region(sc)), notFound("err.not_found")); err != nil {
+		return err
+	}
 	out, err := s.st.Put(r.Context(), sc, rec)
 	if err != nil {
 		return err
 	}
+	s.audit(r, audit.Entry{Action: audit.Update, Region: rec.Region(sc), Object: sc.Name + "/" + code,
+		Before: mustJSON(recordJSON(sc, base)), After: mustJSON(recordJSON(sc, rec))})
 	writeJSON(w, http.StatusOK, putJSON{Change: out.Change.String(), Diff: diffsJSON(out.Diff), Facility: recordJSON(sc, rec)})
 	return nil
 }
@@ -416,10 +430,17 @@ func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, sc *facility.
 func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, sc *facility.Schema) error {
 	code := r.PathValue("code")
 	q := r.URL.Query()
+	h, err := s.st.History(r.Context(), sc, code)
+	if err != nil {
+		return err
+	}
+	last := h[len(h)-1]
 	if boolParam(q, "purge") {
 		if err := s.st.Purge(r.Context(), sc, code); err != nil {
 			return err
 		}
+		s.audit(r, audit.Entry{Action: audit.Purge, Region: last.Region(sc), Object: sc.Name + "/" + code,
+			Before: mustJSON(recordJSON(sc, last))})
 		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}
@@ -430,6 +451,8 @@ func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, sc *facility.
 	if err := s.st.CloseFacility(r.Context(), sc, code, d); err != nil {
 		return err
 	}
+	s.audit(r, audit.Entry{Action: audit.Close, Region: last.Region(sc), Object: sc.Name + "/" + code,
+		Before: mustJSON(recordJSON(sc, last)), After: mustJSON(map[string]any{"code": code, "closed": true, "valid_from": d})})
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -549,6 +572,7 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	})
 	switch {
 	case err == nil:
+		s.auditImport(r, k, rep)
 		writeJSON(w, http.StatusOK, newReportJSON(rep, lang))
 		return nil
 	case errors.Is(err, importer.ErrRejected):

@@ -10,8 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
+	"github.com/shishi-health/shishi/auth"
+	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store/storetest"
 )
 
@@ -76,7 +80,8 @@ func TestBrowser(t *testing.T) {
 	exe := chromiumPath(t)
 	st := storetest.OpenSQLite(t)
 	seed(t, st)
-	srv := httptest.NewServer(newHandler(t, st)) // a random loopback port
+	ensureUser(t, st, "reporter-cn", testPassword, auth.Reporter, region.CountryCode, "", "")
+	srv := httptest.NewServer(newServer(t, st).Handler()) // a random loopback port
 	defer srv.Close()
 	browser := startBrowser(t, exe)
 
@@ -126,8 +131,27 @@ func TestBrowser(t *testing.T) {
 				}
 			}
 
-			// The country: 31 province-level units.
+			// Anonymous visitors are sent to the login page, which sends
+			// them back where they wanted to go. (The tabs share cookies:
+			// start each viewport logged out.)
+			must(t, chromedp.Do(ctx, chromedp.Navigate("about:blank")))
+			_, err := chromedp.Call(ctx, network.ClearBrowserCookies, cdp.Empty{})
+			must(t, err)
 			must(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/regions/000000")))
+			if h1 := text("h1"); h1 != "登录" {
+				t.Fatalf("anonymous visitor sees %q, want the login page", h1)
+			}
+			shot("login")
+			must(t, chromedp.Do(ctx,
+				chromedp.SetValue(chromedp.ID("l-username"), "reporter-cn"),
+				chromedp.SetValue(chromedp.ID("l-password"), testPassword),
+			))
+			follow(`form.login button[type="submit"]`)
+			if s := text("header .user"); !strings.Contains(s, "reporter-cn") || !strings.Contains(s, "填报员") {
+				t.Errorf("header names %q, want the user and role", s)
+			}
+
+			// The country: 31 province-level units.
 			if h1 := text("h1"); h1 != "全国" {
 				t.Errorf("country page h1 %q", h1)
 			}

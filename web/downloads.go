@@ -7,9 +7,9 @@ import (
 	"path"
 	"strings"
 
+	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/importer"
-	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/table"
 )
 
@@ -161,9 +161,13 @@ func (s *Server) exportDownload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) exportRegions(w http.ResponseWriter, r *http.Request, f table.Format) error {
+	if principalOf(r).Role.Binding() != auth.BoundToRegion {
+		// Institution roles see their institution alone.
+		return notFound("err.unknown_registry", "regions")
+	}
 	code := r.URL.Query().Get("region")
 	if code == "" {
-		code = region.CountryCode
+		code = scopeRegion(principalOf(r))
 	}
 	t := s.tree()
 	d, ok := t.Get(code)
@@ -182,6 +186,11 @@ func (s *Server) exportRegistry(w http.ResponseWriter, r *http.Request, sc *faci
 	flt, err := s.parseFilter(r, sc)
 	if err != nil {
 		return err
+	}
+	if principalOf(r).Role.Binding() != auth.BoundToRegion {
+		// importer.Export streams a region; an institution's own record
+		// is on its page. Refused like an unknown registry.
+		return notFound("err.unknown_registry", sc.Name)
 	}
 	lang := langOf(r)
 	where := s.tree().Country()

@@ -17,13 +17,16 @@ import (
 type errKind int
 
 const (
-	kindInternal    errKind = iota // 500: logged, details hidden
-	kindBadRequest                 // 400: malformed input (a date, a number, a file)
-	kindInvalid                    // 422: a well-formed record that breaks the rules; lists field errors
-	kindNotFound                   // 404
-	kindConflict                   // 409: creating a facility whose code exists
-	kindTooLarge                   // 413
-	kindUnavailable                // 503: store not ready
+	kindInternal     errKind = iota // 500: logged, details hidden
+	kindBadRequest                  // 400: malformed input (a date, a number, a file)
+	kindInvalid                     // 422: a well-formed record that breaks the rules; lists field errors
+	kindNotFound                    // 404
+	kindConflict                    // 409: creating a facility whose code exists
+	kindTooLarge                    // 413
+	kindUnavailable                 // 503: store not ready
+	kindUnauthorized                // 401: no valid login
+	kindForbidden                   // 403: a failed CSRF check or a password to change; never for scope
+	kindTooMany                     // 429: login throttled
 )
 
 func (k errKind) status() int {
@@ -40,6 +43,12 @@ func (k errKind) status() int {
 		return http.StatusRequestEntityTooLarge
 	case kindUnavailable:
 		return http.StatusServiceUnavailable
+	case kindUnauthorized:
+		return http.StatusUnauthorized
+	case kindForbidden:
+		return http.StatusForbidden
+	case kindTooMany:
+		return http.StatusTooManyRequests
 	}
 	return http.StatusInternalServerError
 }
@@ -59,6 +68,12 @@ func (k errKind) code() string {
 		return "too_large"
 	case kindUnavailable:
 		return "unavailable"
+	case kindUnauthorized:
+		return "unauthorized"
+	case kindForbidden:
+		return "forbidden"
+	case kindTooMany:
+		return "too_many_requests"
 	}
 	return "internal"
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
@@ -55,6 +56,13 @@ func (s *Server) parseFilter(r *http.Request, sc *facility.Schema) (filter, erro
 			return f, badRequest("err.unknown_region", code)
 		}
 		f.Region = code
+	}
+	// Lists default to the caller's own unit; the guard has refused a
+	// region outside it.
+	if p := principalOf(r); f.Region == "" && p.Role.Binding() == auth.BoundToRegion {
+		if code := scopeRegion(p); code != region.CountryCode {
+			f.Region = code
+		}
 	}
 	for _, fl := range sc.Fields {
 		v := strings.TrimSpace(q.Get(fl.Key))
@@ -257,7 +265,7 @@ func (s *Server) facilityList(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := f.query()
 	q.Limit, q.Offset = pageSize, (p.PageN-1)*pageSize
-	recs, total, err := s.st.Facilities(r.Context(), sc, q)
+	recs, total, err := s.facilities(r.Context(), principalOf(r), sc, q)
 	if err != nil {
 		return err
 	}
@@ -393,7 +401,11 @@ func (s *Server) facilityPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if d, found := s.tree().Get(shown.Region(sc)); found {
 		for _, a := range append(s.tree().Ancestors(d.Code), d) {
-			p.Breadcrumb = append(p.Breadcrumb, crumb{Name: regionName(a, lang), URL: link("/regions/"+a.Code, "as_of", s.asOfParam(asOf))})
+			c := crumb{Name: regionName(a, lang)}
+			if inScope(s.tree(), principalOf(r), a.Code) {
+				c.URL = link("/regions/"+a.Code, "as_of", s.asOfParam(asOf))
+			}
+			p.Breadcrumb = append(p.Breadcrumb, c)
 		}
 	}
 	var since []string

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"github.com/shishi-health/shishi/auth"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shishi-health/shishi/audit"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/importer"
 	"github.com/shishi-health/shishi/table"
@@ -71,6 +73,13 @@ func (k importKind) label(cat catalog, lang string) string {
 // figures, the server's tree takes them, so that the next request shows
 // them.
 func (s *Server) importFile(ctx context.Context, k importKind, name string, r io.Reader, opts importer.Options) (*importer.Report, error) {
+	// Every row must lie in the caller's area (an institution role: its
+	// own institution), checked by the one authorisation point.
+	c, _ := ctx.Value(principalKey{}).(caller)
+	tree := s.tree()
+	opts.Allow = func(code, regionCode string) bool {
+		return auth.Allow(tree, c.p, auth.Import, auth.Target{Region: regionCode, Institution: code}).Allowed
+	}
 	if k.Schema != nil {
 		return importer.Import(ctx, s.st, s.tree(), k.Schema, name, r, opts)
 	}
@@ -84,6 +93,16 @@ func (s *Server) importFile(ctx context.Context, k importKind, name string, r io
 		}
 	}
 	return rep, err
+}
+
+// auditImport records a committed import: the file's name and the counts.
+func (s *Server) auditImport(r *http.Request, k importKind, rep *importer.Report) {
+	if rep == nil || !rep.Committed || rep.DryRun {
+		return
+	}
+	s.audit(r, audit.Entry{Action: audit.Import, Object: k.Name + "/" + rep.File,
+		After: mustJSON(map[string]any{"file": rep.File, "rows": rep.Rows, "new": rep.New, "changed": rep.Changed,
+			"unchanged": rep.Unchanged, "rejected": len(rep.Rejected), "partial": rep.Partial})})
 }
 
 type importPage struct {
@@ -209,7 +228,7 @@ func (s *Server) importUpload(w http.ResponseWriter, r *http.Request) error {
 		p.Error = s.tmpl.cat[langOf(r)].T(key)
 		return s.render(w, r, http.StatusBadRequest, "import", p)
 	}
-	m := uploadMeta{Registry: k.Name, Name: name, Size: size, Partial: partial, Created: s.now()}
+	m := uploadMeta{Registry: k.Name, Name: name, Size: size, Partial: partial, Created: s.now(), User: principalOf(r).UserID}
 	if err := s.uploads.saveMeta(token, m); err != nil {
 		return err
 	}
@@ -347,7 +366,7 @@ func (s *Server) showReport(w http.ResponseWriter, r *http.Request, token string
 func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
 	m, err := s.uploads.meta(token)
-	if errors.Is(err, errNoUpload) {
+	if errors.Is(err, errNoUpload) || err == nil && m.User != principalOf(r).UserID {
 		return notFound("err.upload_gone")
 	}
 	if err != nil {
@@ -381,6 +400,9 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
 	if err := s.uploads.saveMeta(token, m); err != nil {
 		return err
 	}
+	if k, ok := lookupImportKind(m.Registry); ok && committed {
+		s.auditImport(r, k, rep)
+	}
 	return s.showReport(w, r, token, m, rep, ierr, "done")
 }
 
@@ -388,6 +410,9 @@ func (s *Server) importConfirm(w http.ResponseWriter, r *http.Request) error {
 // upload, in the uploaded format, with the reasons in three extra columns.
 func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 	token := r.PathValue("token")
+	if m, err := s.uploads.meta(token); err != nil || m.User != principalOf(r).UserID {
+		return notFound("err.upload_gone")
+	}
 	rep, err := s.uploads.report(token)
 	if errors.Is(err, errNoUpload) {
 		return notFound("err.upload_gone")

@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/shishi-health/shishi/auth"
 )
 
 // statusWriter records the status and size of a response for the request
@@ -43,6 +45,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
+		id := auth.NewID()[:16]
+		w.Header().Set("X-Request-Id", id)
+		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
 		next.ServeHTTP(sw, r)
 		status := sw.status
 		if status == 0 {
@@ -53,6 +58,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			level = slog.LevelWarn
 		}
 		s.log.LogAttrs(r.Context(), level, "http request",
+			slog.String("request_id", id),
 			slog.String("method", r.Method),
 			slog.String("path", r.URL.Path),
 			slog.Int("status", status),
@@ -96,7 +102,17 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 
 type ctxKey int
 
-const langKey ctxKey = iota
+const (
+	langKey ctxKey = iota
+	requestIDKey
+)
+
+// requestID returns the request's ID, which ties its log lines and audit
+// entries together.
+func requestID(r *http.Request) string {
+	id, _ := r.Context().Value(requestIDKey).(string)
+	return id
+}
 
 // withLang picks the language of the request: ?lang=zh|en (which also sets
 // the lang cookie, so the choice sticks), then the cookie, then Chinese.

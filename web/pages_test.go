@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shishi-health/shishi/auth"
+	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
 	"github.com/shishi-health/shishi/store/storetest"
 	"github.com/shishi-health/shishi/web"
@@ -377,7 +379,10 @@ func TestCrossOriginPost(t *testing.T) {
 func TestImportExpires(t *testing.T) {
 	clock := now()
 	dir := t.TempDir()
-	h := web.New(web.Config{Store: storetest.OpenSQLite(t), Tree: tree, Now: func() time.Time { return clock }, UploadDir: dir}).Handler()
+	st := storetest.OpenSQLite(t)
+	u := ensureUser(t, st, "reporter-cn", testPassword, auth.Reporter, region.CountryCode, "", "")
+	h := asUser(t, st, u, web.New(web.Config{Store: st, Tree: tree, Now: func() time.Time { return clock }, UploadDir: dir,
+		SessionPolicy: auth.SessionPolicy{Idle: 24 * time.Hour, Absolute: 48 * time.Hour}}).Handler())
 	good := strings.Join(strings.Split(badUpload, "\n")[:2], "\n") + "\n"
 	body, ct := multipartBody(t, [][2]string{{"registry", "hospitals"}}, "a.csv", good)
 	r := do(t, h, "POST", "/import", body, "Content-Type", ct)

@@ -215,8 +215,14 @@ func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
 	// The kind says more than the level only below the country and when it
 	// is not the same word (省级 · 省/自治区, but not 全国 · 全国).
 	p.ShowKind = d.Kind.Label(lang) != d.Level.Label(lang)
+	pr := principalOf(r)
 	for _, a := range t.Ancestors(code) {
-		p.Crumbs = append(p.Crumbs, crumb{Name: regionName(a, lang), URL: link("/regions/"+a.Code, "as_of", p.AsOfQ)})
+		c := crumb{Name: regionName(a, lang)}
+		// Units above the caller's scope are named, not linked.
+		if inScope(t, pr, a.Code) {
+			c.URL = link("/regions/"+a.Code, "as_of", p.AsOfQ)
+		}
+		p.Crumbs = append(p.Crumbs, c)
 	}
 	p.AsOf = asOf
 	listRegion := code

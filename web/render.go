@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/region"
 )
@@ -24,7 +25,7 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // pageNames are the pages, one template file each besides layout.html.
-var pageNames = []string{"region", "facilities", "facility", "search", "import", "import_report", "error"}
+var pageNames = []string{"region", "facilities", "facility", "search", "import", "import_report", "error", "login", "account"}
 
 // templates holds every page parsed once per language, with the language's
 // functions (t, label, …) bound at parse time, so that templates need not
@@ -142,6 +143,14 @@ type Page struct {
 	Version       string
 	StaticV       string
 	Query         string // the header search box
+	// User and Role name the logged-in caller in the header; empty for
+	// anonymous visitors. CSRF is the session's value every form carries.
+	User string
+	Role string
+	Home string
+	CSRF string
+	// CanImport shows the import link to callers the import routes allow.
+	CanImport bool
 }
 
 type navItem struct {
@@ -168,6 +177,21 @@ func (s *Server) newPage(r *http.Request, title, nav string) Page {
 		Today: s.today(), AsOf: s.today(),
 		Other: other, SwitchURL: switchURL,
 		Version: s.version, StaticV: s.staticVersion,
+	}
+	if c := callerOf(r); c.p.Role != 0 {
+		p.User = c.user.DisplayName
+		if p.User == "" {
+			p.User = c.user.Username
+		}
+		p.Role = c.p.Role.Label(lang)
+		p.Home = "/regions/" + scopeRegion(c.p)
+		if c.p.Role.Binding() == auth.BoundToInstitution {
+			p.Home = "/facilities/" + c.p.Role.Registry() + "/" + c.p.Institution
+		}
+		if c.session != nil {
+			p.CSRF = c.session.CSRF
+		}
+		p.CanImport = auth.Allow(s.tree(), c.p, auth.Import, auth.Target{Region: region.CountryCode}).Allowed
 	}
 	for _, sc := range facility.Registries() {
 		p.NavRegistries = append(p.NavRegistries, navItem{Key: sc.Name, Label: sc.Label(lang), URL: "/facilities/" + sc.Name})

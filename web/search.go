@@ -56,7 +56,11 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusOK, "search", p)
 	}
 	asOfQ := s.asOfParam(asOf)
+	pr := principalOf(r)
 	for _, d := range s.tree().Search(q, searchLimit) {
+		if !inScope(s.tree(), pr, d.Code) {
+			continue
+		}
 		var names []string
 		for _, a := range s.tree().Ancestors(d.Code) {
 			if a.Level > region.Country {
@@ -69,7 +73,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 	results := make([]registryHits, len(regs))
 	err = parallel(len(regs), func(i int) error {
 		sc := regs[i]
-		recs, total, err := s.st.Facilities(r.Context(), sc, store.Query{AsOf: asOf, Text: q, Limit: searchLimit})
+		recs, total, err := s.facilities(r.Context(), pr, sc, store.Query{AsOf: asOf, Text: q, Limit: searchLimit})
 		if err != nil {
 			return err
 		}

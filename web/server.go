@@ -4,10 +4,19 @@
 // importing and exporting registry files, and a JSON API over the same
 // data. Every handler returns an error; the kinds of error are mapped to
 // HTTP statuses in one place (errors.go).
+//
+// Access control (access.go): every route is a row of the route table
+// (Server.routes) naming the auth.Right it needs and how its target is
+// found; one middleware (guard) resolves the caller from the session cookie
+// or an API token, checks CSRF on cookie-authenticated writes and asks
+// auth.Allow once. A refusal is answered like a missing thing (404), so
+// that it does not tell what exists outside the caller's scope. Writes
+// leave an entry in the audit trail (login.go: Server.audit).
 package web
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -17,6 +26,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
@@ -36,6 +46,15 @@ type Config struct {
 	// confirmation for at most an hour; "" means a shishi-import folder in
 	// os.TempDir().
 	UploadDir string
+	// Throttle slows down and locks out password guessing; nil means
+	// auth.DefaultLockout and auth.DefaultBackoff.
+	Throttle *auth.Throttle
+	// SessionPolicy sets the idle and absolute session timeouts; the zero
+	// value means auth.DefaultSessionPolicy.
+	SessionPolicy auth.SessionPolicy
+	// SecureCookies marks the session cookie Secure even on plain HTTP
+	// requests, for a server behind a TLS-terminating proxy.
+	SecureCookies bool
 }
 
 // Server serves the pages and the API.
@@ -59,6 +78,15 @@ type Server struct {
 	// staticVersion is a hash of the embedded static files, appended to
 	// their URLs so that browsers may cache them for long.
 	staticVersion string
+	throttle      *auth.Throttle
+	sessions      auth.SessionPolicy
+	secureCookies bool
+	// hashing bounds the password hashes computed at once: each takes
+	// auth.DefaultParams.Memory (64 MiB), so a burst of logins must not
+	// exhaust memory.
+	hashing chan struct{}
+	// decided, when set (by tests), sees every decision of guard.
+	decided func(r *http.Request, pattern string, allowed bool)
 }
 
 // chinaTime is the time zone of every date the program shows or defaults:
@@ -68,7 +96,15 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 // New returns a server. It panics if the embedded templates or catalogs are
 // broken, which the package's tests rule out.
 func New(cfg Config) *Server {
-	s := &Server{st: cfg.Store, base: cfg.Tree, log: cfg.Logger, now: cfg.Now, version: cfg.Version}
+	s := &Server{st: cfg.Store, base: cfg.Tree, log: cfg.Logger, now: cfg.Now, version: cfg.Version,
+		throttle: cfg.Throttle, sessions: cfg.SessionPolicy, secureCookies: cfg.SecureCookies,
+		hashing: make(chan struct{}, 2)}
+	if s.throttle == nil {
+		s.throttle = auth.NewThrottle(auth.DefaultLockout, auth.DefaultBackoff)
+	}
+	if s.sessions == (auth.SessionPolicy{}) {
+		s.sessions = auth.DefaultSessionPolicy
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -129,57 +165,106 @@ func (s *Server) today() string {
 	return s.now().In(chinaTime).Format(facility.DateLayout)
 }
 
-// Handler returns the HTTP handler of every page and API route, with
-// request logging, panic recovery, cross-origin protection for forms and
-// the language cookie.
-func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+// checkRoutes rejects a route table with a route that declares no rule
+// (no right or no target kind) or no handler, or a pattern twice: a route
+// added without a rule stops the server from starting and every test.
+func checkRoutes(routes []route) error {
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		switch {
+		case !rt.rule.right.Valid() || rt.rule.target == targetNone:
+			return fmt.Errorf("route %q declares no access rule", rt.pattern)
+		case (rt.rule.right == auth.Public) != (rt.rule.target == targetPublic || rt.rule.target == targetUser):
+			return fmt.Errorf("route %q: right %s does not fit target %s", rt.pattern, rt.rule.right, rt.rule.target)
+		case rt.h == nil && rt.raw == nil:
+			return fmt.Errorf("route %q has no handler", rt.pattern)
+		case seen[rt.pattern]:
+			return fmt.Errorf("route %q registered twice", rt.pattern)
+		}
+		seen[rt.pattern] = true
+	}
+	return nil
+}
 
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/regions/"+region.CountryCode, http.StatusFound)
-	})
-	mux.Handle("GET /static/", http.StripPrefix("/static/", s.staticHandler()))
+// routes is the route table: every page and API route with the right it
+// needs and how its target is found. Handler registers exactly these, each
+// behind guard; TestRouteTable checks every one against every role.
+func (s *Server) routes() []route {
+	pub := rule{auth.Public, targetPublic}
+	user := rule{auth.Public, targetUser}
+	rt := []route{
+		{pattern: "GET /{$}", rule: user, h: s.home},
+		{pattern: "GET /static/", rule: pub, raw: http.StripPrefix("/static/", s.staticHandler())},
+		{pattern: "GET /healthz", rule: pub, raw: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Write([]byte("ok\n"))
+		})},
+		{pattern: "GET /readyz", rule: pub, api: true, h: s.readyz},
+		{pattern: "GET /login", rule: pub, h: s.loginForm},
+		{pattern: "POST /login", rule: pub, h: s.login},
+		{pattern: "POST /logout", rule: user, h: s.logout},
+		{pattern: "GET /account", rule: user, h: s.accountForm},
+		{pattern: "POST /account", rule: user, h: s.changePassword},
 
-	mux.Handle("GET /regions/{code}", s.page(s.regionPage))
-	mux.Handle("GET /facilities/{registry}", s.page(s.facilityList))
-	mux.Handle("GET /facilities/{registry}/{code}", s.page(s.facilityPage))
-	mux.Handle("GET /search", s.page(s.searchPage))
-	mux.Handle("GET /import", s.page(s.importForm))
-	mux.Handle("POST /import", s.page(s.importUpload))
-	mux.Handle("POST /import/{token}/confirm", s.page(s.importConfirm))
-	mux.Handle("GET /import/{token}/rejects", s.page(s.importRejects))
-	mux.Handle("GET /import/{token}/progress", s.api(s.importProgress))
-	mux.Handle("GET /templates/{file}", s.page(s.templateDownload))
-	mux.Handle("GET /export/{file}", s.page(s.exportDownload))
+		{pattern: "GET /regions/{code}", rule: rule{auth.ReadAggregates, targetRegionPath}, h: s.regionPage},
+		{pattern: "GET /facilities/{registry}", rule: rule{auth.ReadFacilities, targetRegionQuery}, h: s.facilityList},
+		{pattern: "GET /facilities/{registry}/{code}", rule: rule{auth.ReadFacilities, targetFacility}, h: s.facilityPage},
+		{pattern: "GET /search", rule: rule{auth.ReadFacilities, targetScope}, h: s.searchPage},
+		// Imports are open in the caller's own scope; the importer rejects
+		// each row (and each existing facility) outside it (importFile).
+		{pattern: "GET /import", rule: rule{auth.Import, targetScope}, h: s.importForm},
+		{pattern: "POST /import", rule: rule{auth.Import, targetScope}, h: s.importUpload},
+		{pattern: "POST /import/{token}/confirm", rule: rule{auth.Import, targetScope}, h: s.importConfirm},
+		{pattern: "GET /import/{token}/rejects", rule: rule{auth.Import, targetScope}, h: s.importRejects},
+		{pattern: "GET /import/{token}/progress", rule: rule{auth.Import, targetScope}, api: true, h: s.importProgress},
+		{pattern: "GET /templates/{file}", rule: rule{auth.Import, targetScope}, h: s.templateDownload},
+		{pattern: "GET /export/{file}", rule: rule{auth.Export, targetRegionQuery}, h: s.exportDownload},
 
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-	mux.Handle("GET /readyz", s.api(s.readyz))
-
-	mux.Handle("GET /api/regions/{code}", s.api(s.apiRegion))
-	mux.Handle("GET /api/regions/{code}/children", s.api(s.apiRegionChildren))
+		{pattern: "GET /api/regions/{code}", rule: rule{auth.ReadAggregates, targetRegionPath}, api: true, h: s.apiRegion},
+		{pattern: "GET /api/regions/{code}/children", rule: rule{auth.ReadAggregates, targetRegionPath}, api: true, h: s.apiRegionChildren},
+	}
 	// Registry routes are spelled out per registry rather than as
 	// /api/{registry}/…, which would collide with /api/regions/{code}/children.
 	for _, sc := range facility.Registries() {
 		base := "/api/" + sc.Name
-		mux.Handle("GET "+base, s.api(s.withSchema(sc, s.apiList)))
-		mux.Handle("POST "+base, s.api(s.withSchema(sc, s.apiCreate)))
-		mux.Handle("GET "+base+"/{code}", s.api(s.withSchema(sc, s.apiGet)))
-		mux.Handle("PUT "+base+"/{code}", s.api(s.withSchema(sc, s.apiUpdate)))
-		mux.Handle("DELETE "+base+"/{code}", s.api(s.withSchema(sc, s.apiDelete)))
-		mux.Handle("GET "+base+"/{code}/history", s.api(s.withSchema(sc, s.apiHistory)))
+		rt = append(rt,
+			route{pattern: "GET " + base, rule: rule{auth.ReadFacilities, targetRegionQuery}, api: true, schema: sc, h: s.withSchema(sc, s.apiList)},
+			route{pattern: "POST " + base, rule: rule{auth.WriteFacilities, targetRegionQuery}, api: true, schema: sc, h: s.withSchema(sc, s.apiCreate)},
+			route{pattern: "GET " + base + "/{code}", rule: rule{auth.ReadFacilities, targetFacility}, api: true, schema: sc, h: s.withSchema(sc, s.apiGet)},
+			route{pattern: "PUT " + base + "/{code}", rule: rule{auth.WriteFacilities, targetFacility}, api: true, schema: sc, h: s.withSchema(sc, s.apiUpdate)},
+			route{pattern: "DELETE " + base + "/{code}", rule: rule{auth.WriteFacilities, targetFacility}, api: true, schema: sc, h: s.withSchema(sc, s.apiDelete)},
+			route{pattern: "GET " + base + "/{code}/history", rule: rule{auth.ReadFacilities, targetFacility}, api: true, schema: sc, h: s.withSchema(sc, s.apiHistory)},
+		)
 	}
-	mux.Handle("POST /api/import/{registry}", s.api(s.apiImport))
-	mux.Handle("GET /api/export/{registry}", s.api(s.apiExport))
-	mux.Handle("/api/", s.api(func(w http.ResponseWriter, r *http.Request) error {
-		return notFound("err.no_route")
-	}))
-	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error {
-		return notFound("err.no_page")
-	}))
+	rt = append(rt,
+		route{pattern: "POST /api/import/{registry}", rule: rule{auth.Import, targetScope}, api: true, h: s.apiImport},
+		route{pattern: "GET /api/export/{registry}", rule: rule{auth.Export, targetRegionQuery}, api: true, h: s.apiExport},
+		route{pattern: "/api/", rule: user, api: true, h: func(w http.ResponseWriter, r *http.Request) error {
+			return notFound("err.no_route")
+		}},
+		route{pattern: "/", rule: user, h: func(w http.ResponseWriter, r *http.Request) error {
+			return notFound("err.no_page")
+		}},
+	)
+	return rt
+}
 
+// Handler returns the HTTP handler of every page and API route, with
+// request logging, panic recovery, cross-origin protection for forms and
+// the language cookie.
+func (s *Server) Handler() http.Handler {
+	return s.handler(s.routes())
+}
+
+// handler registers the routes, each behind guard, and wraps the mux.
+func (s *Server) handler(routes []route) http.Handler {
+	if err := checkRoutes(routes); err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		mux.Handle(rt.pattern, s.guard(rt))
+	}
 	var h http.Handler = mux
 	// Forms post to this origin only; API clients without browser headers
 	// (curl, scripts) pass, as the protection is meant to let them.

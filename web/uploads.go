@@ -49,6 +49,8 @@ type uploadMeta struct {
 	Partial  bool      `json:"partial"`
 	Created  time.Time `json:"created"`
 	Imported bool      `json:"imported"`
+	// User is who uploaded the file: only they may confirm it.
+	User string `json:"user"`
 }
 
 func newUploads(dir string, now func() time.Time) *uploads {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/importer"
 	"github.com/shishi-health/shishi/region"
@@ -77,15 +78,77 @@ func seed(t testing.TB, st *store.Store) {
 	}
 }
 
-// newHandler returns the handler of a server over st, with the log going
-// to the test's log.
-func newHandler(t testing.TB, st *store.Store) http.Handler {
+// newServer returns a server over st, with the log going to the test's
+// log.
+func newServer(t testing.TB, st *store.Store) *web.Server {
 	t.Helper()
 	return web.New(web.Config{
 		Store: st, Tree: tree, Now: now, Version: "test",
 		Logger:    slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		UploadDir: t.TempDir(),
-	}).Handler()
+	})
+}
+
+// newHandler returns the handler of a server over st, acting for a
+// reporter bound to the whole country (who holds every right the pages
+// and the API need, personal data aside): every request without its own
+// credentials gets the reporter's session cookie and CSRF header.
+func newHandler(t testing.TB, st *store.Store) http.Handler {
+	t.Helper()
+	u := ensureUser(t, st, "reporter-cn", testPassword, auth.Reporter, region.CountryCode, "", "")
+	return asUser(t, st, u, newServer(t, st).Handler())
+}
+
+// testPassword is every test user's password; its hash is cheap.
+const testPassword = "Correct-Horse-9"
+
+// cheapParams make hashing fast in tests; a login rehashes with
+// auth.DefaultParams, which NeedsRehash asks for.
+var cheapParams = auth.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
+
+// ensureUser returns the user with the given username, creating it first
+// when the store has none.
+func ensureUser(t testing.TB, st *store.Store, username, password string, role auth.Role, reg, inst, instRegion string) auth.User {
+	t.Helper()
+	if u, err := st.UserByUsername(context.Background(), username); err == nil {
+		return u
+	}
+	hash, err := auth.HashPasswordWith(cheapParams, password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.CreateUser(context.Background(), auth.User{
+		Username: username, DisplayName: username, Role: role, Region: reg,
+		Institution: inst, InstitutionRegion: instRegion, PasswordHash: hash, CreatedAt: now(),
+	})
+	if err != nil {
+		t.Fatalf("create user %s: %v", username, err)
+	}
+	return u
+}
+
+// newSession stores a session of u and returns its cookie value and CSRF
+// value.
+func newSession(t testing.TB, st *store.Store, u auth.User) (token, csrf string) {
+	t.Helper()
+	token, se := auth.DefaultSessionPolicy.NewSession(now(), u.ID)
+	if err := st.CreateSession(context.Background(), se); err != nil {
+		t.Fatal(err)
+	}
+	return token, se.CSRF
+}
+
+// asUser wraps h so that requests without a cookie or an Authorization
+// header carry a session of u: its cookie and its CSRF header.
+func asUser(t testing.TB, st *store.Store, u auth.User, h http.Handler) http.Handler {
+	token, csrf := newSession(t, st, u)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := r.Cookie("shishi_session"); err != nil && r.Header.Get("Authorization") == "" {
+			r.AddCookie(&http.Cookie{Name: "shishi_session", Value: token})
+			r.Header.Set("X-CSRF-Token", csrf)
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 type testWriter struct{ t testing.TB }
