@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"fmt"
 	"math"
 	"testing"
 
@@ -422,6 +421,6 @@ func TestBloodAndHotlineCalibration(t *testing.T) {
 // commit message and the help text: go test -run Report -v ./demo/.
 func TestCalibrationReport(t *testing.T) {
 	for _, s := range national(t) {
-		t.Log(fmt.Sprintf("%-14s %7d facilities on %s, %7d versions", s.Schema.Name, len(asOf(s, lastDay)), lastDay, len(s.Records)))
+		t.Logf("%-14s %7d facilities on %s, %7d versions", s.Schema.Name, len(asOf(s, lastDay)), lastDay, len(s.Records))
 	}
 }
