@@ -74,7 +74,9 @@ type route struct {
 	// schema is the registry of per-registry API routes; nil when the
 	// registry, if any, is the {registry} path value.
 	schema *facility.Schema
-	h      handlerFunc
+	// summary describes an /api/ route in the OpenAPI document.
+	summary string
+	h       handlerFunc
 	// raw handlers write their own response (static files).
 	raw http.Handler
 }
@@ -159,6 +161,9 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, c))
 		if rt.rule.target != targetPublic && c.p.Role == 0 {
+			if s.rateLimited(w, r, rt) {
+				return
+			}
 			s.unauthorized(w, r, rt.api)
 			return
 		}
@@ -173,7 +178,7 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		if c.session != nil && !safeMethod(r.Method) && !s.checkCSRF(r, c.session, rt.api) {
 			s.log.Warn("csrf check failed", slog.String("request_id", requestID(r)),
-				slog.String("method", r.Method), slog.String("path", r.URL.Path))
+				slog.String("method", r.Method), logPath(r))
 			fail(w, r, &webError{kind: kindForbidden, key: "err.csrf"})
 			return
 		}
@@ -188,9 +193,15 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		if !d.Allowed {
 			s.log.Info("access refused", slog.String("request_id", requestID(r)),
-				slog.String("method", r.Method), slog.String("path", r.URL.Path),
+				slog.String("method", r.Method), logPath(r),
 				slog.String("user", c.p.UserID), slog.String("reason", d.Reason))
 			fail(w, r, notFoundErr)
+			return
+		}
+		// Public routes are limited per client address after the
+		// decision (which costs nothing for them) and before the handler,
+		// which may hash a password.
+		if rt.rule.target == targetPublic && s.rateLimited(w, r, rt) {
 			return
 		}
 		if rt.raw != nil {
@@ -322,7 +333,7 @@ func (s *Server) allow(r *http.Request, right auth.Right, target auth.Target, re
 	p := principalOf(r)
 	if d := auth.Allow(s.tree(), p, right, target); !d.Allowed {
 		s.log.Info("access refused", slog.String("request_id", requestID(r)),
-			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("method", r.Method), logPath(r),
 			slog.String("user", p.UserID), slog.String("reason", d.Reason))
 		return refusal
 	}

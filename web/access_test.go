@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -368,7 +367,7 @@ func loginServer(t *testing.T, st *store.Store, clock *time.Time, secure bool) h
 	return web.New(web.Config{
 		Store: st, Tree: tree, Version: "test", UploadDir: t.TempDir(), SecureCookies: secure,
 		Now:    func() time.Time { mu.Lock(); defer mu.Unlock(); return *clock },
-		Logger: slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger: testLogger(t),
 	}).Handler()
 }
 

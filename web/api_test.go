@@ -433,7 +433,7 @@ func TestHealth(t *testing.T) {
 // happens in a goroutine of its own, answers 500 and the server lives on.
 // A server without a store panics on every query.
 func TestPanicRecovery(t *testing.T) {
-	h := web.New(web.Config{Tree: tree, Now: now, UploadDir: t.TempDir()}).Handler()
+	h := web.New(web.Config{Tree: tree, Now: now, UploadDir: t.TempDir(), Logger: testLogger(t)}).Handler()
 	for _, tc := range []struct{ path, want string }{
 		{"/regions/000000", "服务器内部错误"},
 		{"/facilities/hospitals", "服务器内部错误"},

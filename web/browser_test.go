@@ -12,6 +12,7 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/shishi-health/shishi/auth"
@@ -110,11 +111,22 @@ func TestBrowser(t *testing.T) {
 				opts = append(opts, chromedp.EmulateMobile, chromedp.EmulateTouch, chromedp.EmulatePortrait)
 			}
 			must(t, chromedp.Do(ctx, chromedp.EmulateViewport(vp.width, vp.height, opts...)))
+			// Every page records the Content-Security-Policy violations
+			// it meets (an inline style or script, a foreign image);
+			// shot fails on any.
+			if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspRecorder}); err != nil {
+				t.Fatal(err)
+			}
 			shot := func(name string) {
 				t.Helper()
 				png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 				must(t, err)
 				must(t, os.WriteFile(filepath.Join(shots, name+"-"+vp.name+".png"), png, 0o644))
+				v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(window.cspViolations || []).join("\n")`))
+				must(t, err)
+				if v != "" {
+					t.Errorf("%s: Content-Security-Policy violations:\n%s", name, v)
+				}
 			}
 			text := func(sel string) string {
 				t.Helper()
@@ -229,6 +241,14 @@ func TestBrowser(t *testing.T) {
 		})
 	}
 }
+
+// cspRecorder collects a page's Content-Security-Policy violations in
+// window.cspViolations. It is injected by the browser's protocol, which the
+// policy does not restrict.
+const cspRecorder = `window.cspViolations = [];
+document.addEventListener("securitypolicyviolation", function (e) {
+	window.cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile + ":" + e.lineNumber);
+});`
 
 func must(t *testing.T, err error) {
 	t.Helper()

@@ -87,7 +87,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, name, fallback
 		d.Write(nil)
 	}
 	if err != nil && d.started {
-		s.log.Error("download failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+		s.log.Error("download failed", logPath(r), slog.Any("err", err))
 		panic(http.ErrAbortHandler)
 	}
 	return err

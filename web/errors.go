@@ -157,7 +157,7 @@ func (s *Server) logError(r *http.Request, e *webError) {
 	}
 	s.log.Log(r.Context(), level, "request failed",
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		logPath(r),
 		slog.Any("err", e.err))
 }
 

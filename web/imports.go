@@ -15,6 +15,7 @@ import (
 	"github.com/shishi-health/shishi/audit"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/importer"
+	"github.com/shishi-health/shishi/metrics"
 	"github.com/shishi-health/shishi/table"
 )
 
@@ -81,9 +82,12 @@ func (s *Server) importFile(ctx context.Context, k importKind, name string, r io
 		return auth.Allow(tree, c.p, auth.Import, auth.Target{Region: regionCode, Institution: code}).Allowed
 	}
 	if k.Schema != nil {
-		return importer.Import(ctx, s.st, s.tree(), k.Schema, name, r, opts)
+		rep, err := importer.Import(ctx, s.st, s.tree(), k.Schema, name, r, opts)
+		s.countImport(k, rep, err)
+		return rep, err
 	}
 	rep, err := importer.ImportRegions(ctx, s.st, s.tree(), name, r, opts)
+	s.countImport(k, rep, err)
 	if err == nil && !opts.DryRun && rep.Committed {
 		// The figures are stored and the report says so; failing the
 		// request now would invite importing them again. The pages
@@ -93,6 +97,24 @@ func (s *Server) importFile(ctx context.Context, k importKind, name string, r io
 		}
 	}
 	return rep, err
+}
+
+// countImport counts a finished import run in the metrics.
+func (s *Server) countImport(k importKind, rep *importer.Report, err error) {
+	rows, rejected := 0, 0
+	result := metrics.ImportFailed
+	if rep != nil {
+		rows, rejected = rep.Rows, len(rep.Rejected)
+		switch {
+		case rep.Committed && !rep.DryRun:
+			result = metrics.ImportCommitted
+		case rep.DryRun && err == nil:
+			result = metrics.ImportDryRun
+		case rejected > 0:
+			result = metrics.ImportRejected
+		}
+	}
+	s.metrics.ImportFinished(k.Name, rows, rejected, result)
 }
 
 // auditImport records a committed import: the file's name and the counts.

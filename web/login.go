@@ -11,6 +11,7 @@ import (
 
 	"github.com/shishi-health/shishi/audit"
 	"github.com/shishi-health/shishi/auth"
+	"github.com/shishi-health/shishi/metrics"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
 )
@@ -119,6 +120,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		acct = u.Login
 	}
 	if wait := s.throttle.Check(now, acct, ip); wait > 0 {
+		s.metrics.LoginAttempt(metrics.LoginThrottled)
 		p.Error = cat.T("login.wait", int(wait.Round(time.Minute)/time.Minute)+1)
 		return s.render(w, r, http.StatusTooManyRequests, "login", p)
 	}
@@ -132,6 +134,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	if !ok {
 		s.throttle.Fail(now, ip)
+		s.metrics.LoginAttempt(metrics.LoginFailed)
 		e := audit.Entry{Actor: "anonymous", Action: audit.LoginFailed, Object: "login"}
 		if known {
 			if _, err := s.st.RecordLoginFailure(ctx, u.ID, s.throttle.Account, now); err != nil {
@@ -146,6 +149,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	if err := s.st.RecordLoginSuccess(ctx, u.ID); err != nil {
 		return err
 	}
+	s.metrics.LoginAttempt(metrics.LoginOK)
 	if auth.NeedsRehash(u.PasswordHash) {
 		// Before the session: a new hash ends the user's sessions.
 		if h, err := s.hashPassword(r, password); err == nil {

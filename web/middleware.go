@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/shishi-health/shishi/auth"
+	"github.com/shishi-health/shishi/personal"
 )
 
 // statusWriter records the status and size of a response for the request
@@ -60,7 +61,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		s.log.LogAttrs(r.Context(), level, "http request",
 			slog.String("request_id", id),
 			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
+			logPath(r),
 			slog.Int("status", status),
 			slog.Int64("bytes", sw.bytes),
 			slog.Duration("duration", time.Since(start)))
@@ -83,7 +84,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 			}
 			s.log.Error("panic in handler",
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
+				logPath(r),
 				slog.Any("panic", v),
 				slog.String("stack", string(debug.Stack())))
 			if sw.status != 0 {
@@ -136,4 +137,22 @@ func langOf(r *http.Request) string {
 		return l
 	}
 	return defaultLang
+}
+
+// logPath is the request's path as logs show it: a path segment may be
+// whatever a person typed (a facility code, a search link), so full ID
+// and mobile numbers in it are masked before it is logged.
+func logPath(r *http.Request) slog.Attr {
+	p := r.URL.Path
+	found := personal.ContainsPersonalData(p)
+	if len(found) == 0 {
+		return slog.String("path", p)
+	}
+	b := []byte(p)
+	for _, f := range found {
+		for i := f.Offset; i < f.Offset+f.Length; i++ {
+			b[i] = '*'
+		}
+	}
+	return slog.String("path", string(b))
 }

@@ -382,7 +382,7 @@ func TestImportExpires(t *testing.T) {
 	st := storetest.OpenSQLite(t)
 	u := ensureUser(t, st, "reporter-cn", testPassword, auth.Reporter, region.CountryCode, "", "")
 	h := asUser(t, st, u, web.New(web.Config{Store: st, Tree: tree, Now: func() time.Time { return clock }, UploadDir: dir,
-		SessionPolicy: auth.SessionPolicy{Idle: 24 * time.Hour, Absolute: 48 * time.Hour}}).Handler())
+		SessionPolicy: auth.SessionPolicy{Idle: 24 * time.Hour, Absolute: 48 * time.Hour}, Logger: testLogger(t)}).Handler())
 	good := strings.Join(strings.Split(badUpload, "\n")[:2], "\n") + "\n"
 	body, ct := multipartBody(t, [][2]string{{"registry", "hospitals"}}, "a.csv", good)
 	r := do(t, h, "POST", "/import", body, "Content-Type", ct)

@@ -25,7 +25,7 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // pageNames are the pages, one template file each besides layout.html.
-var pageNames = []string{"region", "facilities", "facility", "search", "import", "import_report", "error", "login", "account"}
+var pageNames = []string{"region", "facilities", "facility", "search", "import", "import_report", "error", "login", "account", "audit"}
 
 // templates holds every page parsed once per language, with the language's
 // functions (t, label, …) bound at parse time, so that templates need not
@@ -151,6 +151,8 @@ type Page struct {
 	CSRF string
 	// CanImport shows the import link to callers the import routes allow.
 	CanImport bool
+	// CanAudit shows the audit trail link to auditors.
+	CanAudit bool
 }
 
 type navItem struct {
@@ -191,6 +193,7 @@ func (s *Server) newPage(r *http.Request, title, nav string) Page {
 		if c.session != nil {
 			p.CSRF = c.session.CSRF
 		}
+		p.CanAudit = c.p.Role.Has(auth.ReadAudit)
 		p.CanImport = auth.Allow(s.tree(), c.p, auth.Import, auth.Target{Region: region.CountryCode}).Allowed
 	}
 	for _, sc := range facility.Registries() {
@@ -210,9 +213,6 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	_, err := w.Write(buf.Bytes())
 	return err

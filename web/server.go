@@ -20,14 +20,20 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/metrics"
+	"github.com/shishi-health/shishi/ratelimit"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
 )
@@ -55,6 +61,35 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// requests, for a server behind a TLS-terminating proxy.
 	SecureCookies bool
+
+	// Registry receives the server's Prometheus metrics (requests and
+	// latencies per route pattern, logins, imports, the Go runtime) and
+	// is what /metrics serves; nil means a new registry of the server's
+	// own. main passes one to add the store's metrics to the same page.
+	Registry *prometheus.Registry
+	// MetricsPublic serves /metrics to anyone, as Prometheus scrapers
+	// expect (main's -metrics-public flag, true by default: the figures
+	// are counts and latencies, no data). A deployment may turn it off;
+	// /metrics then needs ReadAggregates for the whole country, and is
+	// scraped with an API token of a national account carrying that
+	// right (Authorization: Bearer …) or through an authenticating proxy.
+	MetricsPublic bool
+	// LoginRate is how many login attempts a minute one client address
+	// may make, LoginBurst how many at once; zero means 10 and 10. They
+	// stop brute force across accounts before the password check, on top
+	// of the per-account lock-out (Throttle). A load test raises them.
+	LoginRate  float64
+	LoginBurst int
+	// AnonymousRate and AnonymousBurst limit every request of a client
+	// address that is not logged in (login page, API calls without a
+	// token), health checks, metrics and static files aside; zero means
+	// 300 a minute and 100.
+	AnonymousRate  float64
+	AnonymousBurst int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client a rate limit counts; empty means none: the peer address
+	// counts.
+	TrustedProxies []netip.Prefix
 }
 
 // Server serves the pages and the API.
@@ -87,6 +122,13 @@ type Server struct {
 	hashing chan struct{}
 	// decided, when set (by tests), sees every decision of guard.
 	decided func(r *http.Request, pattern string, allowed bool)
+
+	metrics        *metrics.Metrics
+	registry       *prometheus.Registry
+	metricsPublic  bool
+	loginLimit     *ratelimit.Limiter
+	anonLimit      *ratelimit.Limiter
+	trustedProxies []netip.Prefix
 }
 
 // chinaTime is the time zone of every date the program shows or defaults:
@@ -121,6 +163,15 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.registry = cfg.Registry
+	if s.registry == nil {
+		s.registry = prometheus.NewRegistry()
+	}
+	s.metrics = metrics.New(s.registry)
+	s.metricsPublic = cfg.MetricsPublic
+	s.trustedProxies = cfg.TrustedProxies
+	s.loginLimit = newLimiter(cfg.LoginRate, cfg.LoginBurst, defaultLoginRate, defaultLoginBurst, s.now)
+	s.anonLimit = newLimiter(cfg.AnonymousRate, cfg.AnonymousBurst, defaultAnonymousRate, defaultAnonymousBurst, s.now)
 	dir := cfg.UploadDir
 	if dir == "" {
 		dir = filepath.Join(os.TempDir(), "shishi-import")
@@ -166,8 +217,9 @@ func (s *Server) today() string {
 }
 
 // checkRoutes rejects a route table with a route that declares no rule
-// (no right or no target kind) or no handler, or a pattern twice: a route
-// added without a rule stops the server from starting and every test.
+// (no right or no target kind) or no handler, an API route without a
+// summary, or a pattern twice: a route added without a rule stops the
+// server from starting and every test.
 func checkRoutes(routes []route) error {
 	seen := map[string]bool{}
 	for _, rt := range routes {
@@ -178,6 +230,9 @@ func checkRoutes(routes []route) error {
 			return fmt.Errorf("route %q: right %s does not fit target %s", rt.pattern, rt.rule.right, rt.rule.target)
 		case rt.h == nil && rt.raw == nil:
 			return fmt.Errorf("route %q has no handler", rt.pattern)
+		case rt.summary == "" && strings.Contains(rt.pattern, " /api/"):
+			// The OpenAPI document describes every API route.
+			return fmt.Errorf("route %q has no summary for the API document", rt.pattern)
 		case seen[rt.pattern]:
 			return fmt.Errorf("route %q registered twice", rt.pattern)
 		}
@@ -200,6 +255,8 @@ func (s *Server) routes() []route {
 			w.Write([]byte("ok\n"))
 		})},
 		{pattern: "GET /readyz", rule: pub, api: true, h: s.readyz},
+		{pattern: "GET /metrics", rule: s.metricsRule(), api: true, raw: s.metrics.Handler(s.registry)},
+		{pattern: "GET /api/openapi.json", rule: pub, api: true, summary: "This OpenAPI document", h: s.openAPI},
 		{pattern: "GET /login", rule: pub, h: s.loginForm},
 		{pattern: "POST /login", rule: pub, h: s.login},
 		{pattern: "POST /logout", rule: user, h: s.logout},
@@ -219,26 +276,30 @@ func (s *Server) routes() []route {
 		{pattern: "GET /import/{token}/progress", rule: rule{auth.Import, targetScope}, api: true, h: s.importProgress},
 		{pattern: "GET /templates/{file}", rule: rule{auth.Import, targetScope}, h: s.templateDownload},
 		{pattern: "GET /export/{file}", rule: rule{auth.Export, targetRegionQuery}, h: s.exportDownload},
+		// The audit trail of the auditor's region and below; the handler
+		// limits the query to that scope.
+		{pattern: "GET /audit", rule: rule{auth.ReadAudit, targetScope}, h: s.auditPage},
+		{pattern: "GET /audit/export.xlsx", rule: rule{auth.ReadAudit, targetScope}, h: s.auditExport},
 
-		{pattern: "GET /api/regions/{code}", rule: rule{auth.ReadAggregates, targetRegionPath}, api: true, h: s.apiRegion},
-		{pattern: "GET /api/regions/{code}/children", rule: rule{auth.ReadAggregates, targetRegionPath}, api: true, h: s.apiRegionChildren},
+		{pattern: "GET /api/regions/{code}", rule: rule{auth.ReadAggregates, targetRegionPath}, api: true, summary: "A region with its population and facility counts", h: s.apiRegion},
+		{pattern: "GET /api/regions/{code}/children", rule: rule{auth.ReadAggregates, targetRegionPath}, api: true, summary: "The units directly under a region", h: s.apiRegionChildren},
 	}
 	// Registry routes are spelled out per registry rather than as
 	// /api/{registry}/…, which would collide with /api/regions/{code}/children.
 	for _, sc := range facility.Registries() {
 		base := "/api/" + sc.Name
 		rt = append(rt,
-			route{pattern: "GET " + base, rule: rule{auth.ReadFacilities, targetRegionQuery}, api: true, schema: sc, h: s.withSchema(sc, s.apiList)},
-			route{pattern: "POST " + base, rule: rule{auth.WriteFacilities, targetRegionQuery}, api: true, schema: sc, h: s.withSchema(sc, s.apiCreate)},
-			route{pattern: "GET " + base + "/{code}", rule: rule{auth.ReadFacilities, targetFacility}, api: true, schema: sc, h: s.withSchema(sc, s.apiGet)},
-			route{pattern: "PUT " + base + "/{code}", rule: rule{auth.WriteFacilities, targetFacility}, api: true, schema: sc, h: s.withSchema(sc, s.apiUpdate)},
-			route{pattern: "DELETE " + base + "/{code}", rule: rule{auth.WriteFacilities, targetFacility}, api: true, schema: sc, h: s.withSchema(sc, s.apiDelete)},
-			route{pattern: "GET " + base + "/{code}/history", rule: rule{auth.ReadFacilities, targetFacility}, api: true, schema: sc, h: s.withSchema(sc, s.apiHistory)},
+			route{pattern: "GET " + base, rule: rule{auth.ReadFacilities, targetRegionQuery}, api: true, schema: sc, summary: "List " + sc.EN, h: s.withSchema(sc, s.apiList)},
+			route{pattern: "POST " + base, rule: rule{auth.WriteFacilities, targetRegionQuery}, api: true, schema: sc, summary: "Create one of " + sc.EN, h: s.withSchema(sc, s.apiCreate)},
+			route{pattern: "GET " + base + "/{code}", rule: rule{auth.ReadFacilities, targetFacility}, api: true, schema: sc, summary: "One of " + sc.EN + " as of a date", h: s.withSchema(sc, s.apiGet)},
+			route{pattern: "PUT " + base + "/{code}", rule: rule{auth.WriteFacilities, targetFacility}, api: true, schema: sc, summary: "Change one of " + sc.EN + " (a new version)", h: s.withSchema(sc, s.apiUpdate)},
+			route{pattern: "DELETE " + base + "/{code}", rule: rule{auth.WriteFacilities, targetFacility}, api: true, schema: sc, summary: "Close (?date=) or purge (?purge=true) one of " + sc.EN, h: s.withSchema(sc, s.apiDelete)},
+			route{pattern: "GET " + base + "/{code}/history", rule: rule{auth.ReadFacilities, targetFacility}, api: true, schema: sc, summary: "Every version of one of " + sc.EN, h: s.withSchema(sc, s.apiHistory)},
 		)
 	}
 	rt = append(rt,
-		route{pattern: "POST /api/import/{registry}", rule: rule{auth.Import, targetScope}, api: true, h: s.apiImport},
-		route{pattern: "GET /api/export/{registry}", rule: rule{auth.Export, targetRegionQuery}, api: true, h: s.apiExport},
+		route{pattern: "POST /api/import/{registry}", rule: rule{auth.Import, targetScope}, api: true, summary: "Import a CSV or XLSX file into a registry", h: s.apiImport},
+		route{pattern: "GET /api/export/{registry}", rule: rule{auth.Export, targetRegionQuery}, api: true, summary: "Export a registry as CSV or XLSX", h: s.apiExport},
 		route{pattern: "/api/", rule: user, api: true, h: func(w http.ResponseWriter, r *http.Request) error {
 			return notFound("err.no_route")
 		}},
@@ -249,9 +310,18 @@ func (s *Server) routes() []route {
 	return rt
 }
 
+// metricsRule is the rule of /metrics: public, or (Config.MetricsPublic
+// off) ReadAggregates of the whole country.
+func (s *Server) metricsRule() rule {
+	if s.metricsPublic {
+		return rule{auth.Public, targetPublic}
+	}
+	return rule{auth.ReadAggregates, targetCountry}
+}
+
 // Handler returns the HTTP handler of every page and API route, with
-// request logging, panic recovery, cross-origin protection for forms and
-// the language cookie.
+// request logging, panic recovery, security headers, cross-origin
+// protection for forms and the language cookie.
 func (s *Server) Handler() http.Handler {
 	return s.handler(s.routes())
 }
@@ -263,7 +333,9 @@ func (s *Server) handler(routes []route) http.Handler {
 	}
 	mux := http.NewServeMux()
 	for _, rt := range routes {
-		mux.Handle(rt.pattern, s.guard(rt))
+		// Metrics per route pattern, not per path: the label set stays
+		// bounded whatever paths clients ask for.
+		mux.Handle(rt.pattern, s.metrics.Middleware(rt.pattern, s.guard(rt)))
 	}
 	var h http.Handler = mux
 	// Forms post to this origin only; API clients without browser headers
@@ -271,5 +343,6 @@ func (s *Server) handler(routes []route) http.Handler {
 	h = http.NewCrossOriginProtection().Handler(h)
 	h = s.recoverPanics(h)
 	h = s.withLang(h)
+	h = securityHeaders(h)
 	return s.logRequests(h)
 }

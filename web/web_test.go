@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -84,7 +83,7 @@ func newServer(t testing.TB, st *store.Store) *web.Server {
 	t.Helper()
 	return web.New(web.Config{
 		Store: st, Tree: tree, Now: now, Version: "test",
-		Logger:    slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Logger:    testLogger(t),
 		UploadDir: t.TempDir(),
 	})
 }
