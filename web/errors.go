@@ -205,23 +205,3 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // handlerFunc is a handler that returns its failure instead of writing it.
 type handlerFunc func(w http.ResponseWriter, r *http.Request) error
-
-// api adapts a handler whose errors are answered as JSON.
-func (s *Server) api(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			s.writeError(w, r, err)
-		}
-	})
-}
-
-// page adapts a handler whose errors are answered with the error page.
-func (s *Server) page(h handlerFunc) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := h(w, r); err != nil {
-			e := errorOf(err)
-			s.logError(r, e)
-			s.errorPage(w, r, e)
-		}
-	})
-}
