@@ -90,7 +90,8 @@ func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) int {
 	return exitOK
 }
 
-// beijing is the time zone the --from and --to dates are read in.
+// beijing is China Standard Time, in which the CLI reads and shows dates:
+// audit --from and --to, token expiry.
 var beijing = time.FixedZone("CST", 8*3600)
 
 func cmdAuditExport(ctx context.Context, env *cliEnv, args []string) int {

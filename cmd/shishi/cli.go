@@ -51,6 +51,7 @@ func commands() []command {
 		{"template", "write an empty registry file with its header (模板)", cmdTemplate},
 		{"demo", "fill the store with the national demo data set and demo accounts (演示数据)", cmdDemo},
 		{"user", "add, list, disable, enable user accounts, reset passwords (用户)", cmdUser},
+		{"token", "issue, list and revoke API tokens for scripts (API令牌)", cmdToken},
 		{"audit", "verify or export the audit trail (审计日志)", cmdAudit},
 		{"backup", "write an online backup of the SQLite store (备份)", cmdBackup},
 		{"restore", "replace the SQLite store with a backup; stop the server first (恢复)", cmdRestore},

@@ -24,8 +24,28 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	tlsCert := fs.String("tls-cert", env.getenv("SHISHI_TLS_CERT"), "PEM certificate (chain) file: serve HTTPS (env SHISHI_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env.getenv("SHISHI_TLS_KEY"), "PEM private key file for --tls-cert (env SHISHI_TLS_KEY)")
 	withDemo := fs.Bool("demo", env.getenv("SHISHI_DEMO") == "1", "on an empty store, load the national demo data set first (env SHISHI_DEMO=1)")
+	metricsPublic := fs.Bool("metrics-public", env.getenv("SHISHI_METRICS_PUBLIC") != "0", "serve /metrics without a login (env SHISHI_METRICS_PUBLIC=0 turns it off: then it needs national read rights, e.g. an API token)")
+	loginRate := fs.Float64("login-rate", 0, "login attempts a minute one client address may make; 0 means the server's default, 10 (env SHISHI_LOGIN_RATE; a load test raises it)")
+	loginBurst := fs.Int("login-burst", 0, "login attempts one client address may make at once; 0 means the server's default, 10 (env SHISHI_LOGIN_BURST)")
+	// The environment gives the defaults; a flag overrides it.
+	for _, e := range []struct {
+		key string
+		set func(string) error
+	}{
+		{"SHISHI_LOGIN_RATE", func(v string) error { return fs.Set("login-rate", v) }},
+		{"SHISHI_LOGIN_BURST", func(v string) error { return fs.Set("login-burst", v) }},
+	} {
+		if v := env.getenv(e.key); v != "" {
+			if err := e.set(v); err != nil {
+				return fail(env, "%s=%q: not a number", e.key, v)
+			}
+		}
+	}
 	if _, err := parseArgs(fs, args); err != nil {
 		return flagExit(err)
+	}
+	if *loginRate < 0 || *loginBurst < 0 {
+		return fail(env, "--login-rate and --login-burst must not be negative")
 	}
 	log := sf.logger(env)
 	start := env.now()
@@ -73,7 +93,8 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 		}
 	}
 	srv := &http.Server{
-		Handler:           web.New(web.Config{Store: st, Tree: tree, Logger: log, Now: env.now, Version: versionString()}).Handler(),
+		Handler: web.New(web.Config{Store: st, Tree: tree, Logger: log, Now: env.now, Version: versionString(),
+			LoginRate: *loginRate, LoginBurst: *loginBurst, MetricsPublic: *metricsPublic}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // uploads of large registry files
 		WriteTimeout:      10 * time.Minute,
