@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -26,28 +25,7 @@ func auditCommands() []command {
 // cmdAudit reads the audit trail (审计日志) from the shell. It never
 // creates the first administrator: reading the trail must not write to it.
 func cmdAudit(ctx context.Context, env *cliEnv, args []string) int {
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, "Usage: shishi audit <command> [flags]\n\nCommands:\n")
-		for _, c := range auditCommands() {
-			fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-		}
-	}
-	if len(args) == 0 {
-		usage(env.stderr)
-		return exitUsage
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(env.stderr)
-		return exitOK
-	}
-	for _, c := range auditCommands() {
-		if c.name == args[0] {
-			return c.run(ctx, env, args[1:])
-		}
-	}
-	fmt.Fprintf(env.stderr, "shishi audit: unknown command %q\n\n", args[0])
-	usage(env.stderr)
-	return exitUsage
+	return env.dispatchGroup(ctx, "audit", auditCommands(), "", args)
 }
 
 func cmdAuditVerify(ctx context.Context, env *cliEnv, args []string) int {

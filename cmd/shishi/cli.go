@@ -82,6 +82,34 @@ func (env *cliEnv) dispatch(ctx context.Context, args []string) int {
 	return exitUsage
 }
 
+// dispatchGroup runs a subcommand of a command group ("shishi user add"):
+// its usage lists the group's commands, followed by extra.
+func (env *cliEnv) dispatchGroup(ctx context.Context, group string, cmds []command, extra string, args []string) int {
+	usage := func(w io.Writer) {
+		fmt.Fprintf(w, "Usage: shishi %s <command> [flags]\n\nCommands:\n", group)
+		for _, c := range cmds {
+			fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		}
+		fmt.Fprint(w, extra)
+	}
+	if len(args) == 0 {
+		usage(env.stderr)
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.stderr)
+		return exitOK
+	}
+	for _, c := range cmds {
+		if c.name == args[0] {
+			return c.run(ctx, env, args[1:])
+		}
+	}
+	fmt.Fprintf(env.stderr, "shishi %s: unknown command %q\n\n", group, args[0])
+	usage(env.stderr)
+	return exitUsage
+}
+
 func (env *cliEnv) usage(w io.Writer) {
 	fmt.Fprint(w, `shishi (实事): deliver and monitor public health-service commitments.
 

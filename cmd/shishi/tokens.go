@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -29,29 +28,8 @@ func tokenCommands() []command {
 // holds the database; the token is still checked against its owner
 // (auth.CheckAPIToken), since it acts as the owner, narrowed.
 func cmdToken(ctx context.Context, env *cliEnv, args []string) int {
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, "Usage: shishi token <command> [flags]\n\nCommands:\n")
-		for _, c := range tokenCommands() {
-			fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-		}
-		fmt.Fprintf(w, "\nRights a token may carry (a subset of its owner's): %s\n", tokenRightList())
-	}
-	if len(args) == 0 {
-		usage(env.stderr)
-		return exitUsage
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(env.stderr)
-		return exitOK
-	}
-	for _, c := range tokenCommands() {
-		if c.name == args[0] {
-			return c.run(ctx, env, args[1:])
-		}
-	}
-	fmt.Fprintf(env.stderr, "shishi token: unknown command %q\n\n", args[0])
-	usage(env.stderr)
-	return exitUsage
+	return env.dispatchGroup(ctx, "token", tokenCommands(),
+		fmt.Sprintf("\nRights a token may carry (a subset of its owner's): %s\n", tokenRightList()), args)
 }
 
 // tokenRightList names the rights a token may carry at all.

@@ -142,34 +142,11 @@ func userCommands() []command {
 // holds the database, so it is not scoped like the web's administrators,
 // and every change is audited under the operating-system user.
 func cmdUser(ctx context.Context, env *cliEnv, args []string) int {
-	usage := func(w io.Writer) {
-		fmt.Fprint(w, "Usage: shishi user <command> [flags]\n\nCommands:\n")
-		for _, c := range userCommands() {
-			fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
-		}
-		fmt.Fprint(w, "\nRoles: ")
-		var roles []string
-		for _, r := range auth.Roles() {
-			roles = append(roles, r.String())
-		}
-		fmt.Fprintln(w, strings.Join(roles, ", "))
+	var roles []string
+	for _, r := range auth.Roles() {
+		roles = append(roles, r.String())
 	}
-	if len(args) == 0 {
-		usage(env.stderr)
-		return exitUsage
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(env.stderr)
-		return exitOK
-	}
-	for _, c := range userCommands() {
-		if c.name == args[0] {
-			return c.run(ctx, env, args[1:])
-		}
-	}
-	fmt.Fprintf(env.stderr, "shishi user: unknown command %q\n\n", args[0])
-	usage(env.stderr)
-	return exitUsage
+	return env.dispatchGroup(ctx, "user", userCommands(), "\nRoles: "+strings.Join(roles, ", ")+"\n", args)
 }
 
 // openForUsers opens the store and the hierarchy for a user command and
