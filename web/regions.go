@@ -188,23 +188,32 @@ type regionPage struct {
 	AsOfQ      string
 }
 
-// regionPage shows one unit: its population, its facility counts and its
-// children with theirs, each a link to drill down.
-func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
+// regionRequest reads what the region page and the children API share:
+// the unit of the {code} path value, the as-of date and the facility counts
+// of the unit and its children, all from one tree.
+func (s *Server) regionRequest(r *http.Request) (*region.Tree, region.Division, string, *regionCounts, error) {
 	code := r.PathValue("code")
 	t := s.tree()
 	d, ok := t.Get(code)
 	if !ok {
-		return notFound("err.unknown_region", code)
+		return nil, d, "", nil, notFound("err.unknown_region", code)
 	}
 	asOf, err := s.parseAsOf(r, "as_of")
 	if err != nil {
-		return err
+		return nil, d, "", nil, err
 	}
 	counts, err := s.countFacilities(r.Context(), t, code, asOf)
+	return t, d, asOf, counts, err
+}
+
+// regionPage shows one unit: its population, its facility counts and its
+// children with theirs, each a link to drill down.
+func (s *Server) regionPage(w http.ResponseWriter, r *http.Request) error {
+	t, d, asOf, counts, err := s.regionRequest(r)
 	if err != nil {
 		return err
 	}
+	code := d.Code
 	lang := langOf(r)
 	p := regionPage{
 		Page:  s.newPage(r, regionName(d, lang), "regions"),
@@ -331,20 +340,11 @@ type childrenJSON struct {
 }
 
 func (s *Server) apiRegionChildren(w http.ResponseWriter, r *http.Request) error {
-	code := r.PathValue("code")
-	t := s.tree()
-	d, ok := t.Get(code)
-	if !ok {
-		return notFound("err.unknown_region", code)
-	}
-	asOf, err := s.parseAsOf(r, "as_of")
+	t, d, asOf, counts, err := s.regionRequest(r)
 	if err != nil {
 		return err
 	}
-	counts, err := s.countFacilities(r.Context(), t, code, asOf)
-	if err != nil {
-		return err
-	}
+	code := d.Code
 	perRegistry := func(n []int) map[string]int {
 		m := map[string]int{}
 		for i, sc := range facility.Registries() {
