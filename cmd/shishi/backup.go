@@ -43,19 +43,15 @@ func cmdRestore(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "restore", "FILE (stop the server first)")
 	var sf storeFlags
 	sf.register(fs, env)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+	file, code, ok := oneArg(fs, args)
+	if !ok {
+		return code
 	}
 	if store.IsPostgresURL(sf.db) {
 		fmt.Fprintln(env.stderr, "shishi restore:", store.ErrBackupPostgres)
 		return exitUsage
 	}
-	if err := store.Restore(ctx, sf.dataDir, pos[0]); err != nil {
+	if err := store.Restore(ctx, sf.dataDir, file); err != nil {
 		return fail(env, "%v", err)
 	}
 	// Opening applies any migration the backup predates.
@@ -64,6 +60,6 @@ func cmdRestore(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, "restored, but the store does not open: %v", err)
 	}
 	st.Close()
-	fmt.Fprintf(env.stdout, "restored %s into %s (the previous database is kept as shishi.db.before-restore)\n", pos[0], sf.dataDir)
+	fmt.Fprintf(env.stdout, "restored %s into %s (the previous database is kept as shishi.db.before-restore)\n", file, sf.dataDir)
 	return exitOK
 }

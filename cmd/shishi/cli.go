@@ -191,6 +191,21 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// oneArg parses the flags of a command that takes exactly one argument
+// (a registry, a file, a user name) and returns it; when ok is false the
+// command returns code (usage shown, or --help answered).
+func oneArg(fs *flag.FlagSet, args []string) (arg string, code int, ok bool) {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return "", flagExit(err), false
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", exitUsage, false
+	}
+	return pos[0], exitOK, true
+}
+
 // flagExit turns a flag parsing error into an exit code: --help is not a
 // failure.
 func flagExit(err error) int {

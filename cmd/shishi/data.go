@@ -174,13 +174,9 @@ func cmdExport(ctx context.Context, env *cliEnv, args []string) int {
 	asOf := fs.String("as-of", "", "the state on this date, YYYY-MM-DD (default today)")
 	out := fs.String("out", "", "write to this file instead of standard output")
 	lang := fs.String("lang", "zh", "headers and labels: zh or en")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+	what, code, ok := oneArg(fs, args)
+	if !ok {
+		return code
 	}
 	f, err := table.ParseFormat(*format)
 	if err != nil {
@@ -210,11 +206,11 @@ func cmdExport(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var n int
-	if pos[0] == "regions" {
+	if what == "regions" {
 		n, err = importer.ExportRegions(tree, *regionCode, bw, f, *lang)
 	} else {
 		var sc *facility.Schema
-		if sc, err = lookupRegistry(pos[0]); err != nil {
+		if sc, err = lookupRegistry(what); err != nil {
 			return fail(env, "%v", err)
 		}
 		n, err = importer.Export(ctx, st, sc, store.Query{Region: *regionCode, AsOf: date}, bw, f, *lang)
@@ -226,7 +222,7 @@ func cmdExport(ctx context.Context, env *cliEnv, args []string) int {
 		err = cerr
 	}
 	if err != nil {
-		return fail(env, "export %s: %v", pos[0], err)
+		return fail(env, "export %s: %v", what, err)
 	}
 	if *out != "" {
 		fmt.Fprintf(env.stderr, "%d rows written to %s\n", n, *out)
@@ -239,15 +235,11 @@ func cmdTemplate(_ context.Context, env *cliEnv, args []string) int {
 	format := fs.String("format", "xlsx", "csv or xlsx")
 	lang := fs.String("lang", "zh", "headers: zh or en")
 	out := fs.String("out", "", "write to this file instead of standard output")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return flagExit(err)
+	registry, code, ok := oneArg(fs, args)
+	if !ok {
+		return code
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
-	}
-	sc, err := lookupRegistry(pos[0])
+	sc, err := lookupRegistry(registry)
 	if err != nil {
 		return fail(env, "%v", err)
 	}

@@ -296,22 +296,18 @@ func cmdTokenRevoke(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "token revoke", "ID")
 	var sf storeFlags
 	sf.register(fs, env)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+	id, code, ok := oneArg(fs, args)
+	if !ok {
+		return code
 	}
 	st, _, err := openForUsers(ctx, env, &sf)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
 	defer st.Close()
-	before, err := st.APITokenByID(ctx, pos[0])
+	before, err := st.APITokenByID(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return fail(env, "no token %q (give the ID from \"shishi token list\", not the secret)", pos[0])
+		return fail(env, "no token %q (give the ID from \"shishi token list\", not the secret)", id)
 	} else if err != nil {
 		return fail(env, "%v", err)
 	}

@@ -394,22 +394,18 @@ func (e userEdit) run(ctx context.Context, env *cliEnv, args []string) int {
 		fmt.Fprintf(fs.Output(), "Usage: shishi user %s USERNAME\n\n%s.\n\nFlags:\n", e.name, e.summary)
 		fs.PrintDefaults()
 	}
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return flagExit(err)
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return exitUsage
+	username, code, ok := oneArg(fs, args)
+	if !ok {
+		return code
 	}
 	st, _, err := openForUsers(ctx, env, &sf)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
 	defer st.Close()
-	before, err := st.UserByUsername(ctx, pos[0])
+	before, err := st.UserByUsername(ctx, username)
 	if errors.Is(err, store.ErrNotFound) {
-		return fail(env, "no user %q", pos[0])
+		return fail(env, "no user %q", username)
 	} else if err != nil {
 		return fail(env, "%v", err)
 	}
