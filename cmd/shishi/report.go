@@ -1,0 +1,144 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/shishi-health/shishi/commitment"
+	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/region"
+	"github.com/shishi-health/shishi/store"
+	"github.com/shishi-health/shishi/table"
+)
+
+// evalFlags are the flags report and gaps share with eval.
+type evalFlags struct {
+	storeFlags
+	set, region, asOf, out string
+}
+
+func (ef *evalFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+}, env *cliEnv) {
+	fs.StringVar(&ef.set, "commitments", "2025", "a shipped set (2025, 2025-2027) or a commitments YAML file")
+	fs.StringVar(&ef.region, "region", region.CountryCode, "the region (GB/T 2260 code; 000000 is the country)")
+	fs.StringVar(&ef.asOf, "as-of", "", "evaluate on this date, YYYY-MM-DD (default today)")
+	fs.StringVar(&ef.out, "out", "", "write to this file instead of standard output")
+}
+
+// evaluate opens the store and evaluates the set for the flags.
+func (ef *evalFlags) evaluate(ctx context.Context, env *cliEnv) (*store.Store, *commitment.Evaluation, error) {
+	set, err := loadSet(ef.set)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--commitments: %w", err)
+	}
+	date := chinaToday(env.now())
+	if ef.asOf != "" {
+		if date, err = facility.ParseDate(ef.asOf); err != nil {
+			return nil, nil, fmt.Errorf("--as-of: %w", err)
+		}
+	}
+	st, err := ef.open(ctx, ef.logger(env))
+	if err != nil {
+		return nil, nil, err
+	}
+	tree, err := loadTree(ctx, st)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	if _, ok := tree.Get(ef.region); !ok {
+		st.Close()
+		return nil, nil, fmt.Errorf("--region: unknown region code %q", ef.region)
+	}
+	ev, err := st.Evaluate(ctx, set, tree, date, defaultTrendDays)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, ev, nil
+}
+
+func cmdReport(ctx context.Context, env *cliEnv, args []string) int {
+	fs := newFlagSet(env, "report", "--commitments 2025 [--region CODE] [--as-of DATE] --format md|html|xlsx [--out FILE]")
+	var ef evalFlags
+	ef.storeFlags.register(fs, env)
+	ef.register(fs, env)
+	format := fs.String("format", "md", "md, html or xlsx")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return flagExit(err)
+	}
+	if len(pos) > 0 {
+		fs.Usage()
+		return exitUsage
+	}
+	if *format != "md" && *format != "html" && *format != "xlsx" {
+		return fail(env, "--format: %q (want md, html or xlsx)", *format)
+	}
+	st, ev, err := ef.evaluate(ctx, env)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	defer st.Close()
+	rc, err := commitment.NewReportCard(ev, ef.region)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	w, closeOut, err := output(env, ef.out)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	bw := bufio.NewWriter(w)
+	switch *format {
+	case "md":
+		err = rc.Markdown(bw)
+	case "html":
+		err = rc.HTML(bw)
+	case "xlsx":
+		err = writeReportCardXLSX(bw, rc)
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fail(env, "report: %v", err)
+	}
+	return exitOK
+}
+
+// writeReportCardXLSX writes the report card as one sheet: the heading,
+// then per commitment its text and one row per target.
+func writeReportCardXLSX(w io.Writer, rc *commitment.ReportCard) error {
+	tw, err := table.NewWriter(w, table.XLSX, "成绩单")
+	if err != nil {
+		return err
+	}
+	rows := [][]string{{rc.Title()}, {rc.Subtitle()}, {}, {"序号", "实事项目", "指标", "数值", "目标", "完成时限", "状态", "差距", "说明"}}
+	for _, s := range rc.Sections {
+		for i, r := range s.Results {
+			deadline := ""
+			if r.HasGoal {
+				deadline = r.Target.Deadline
+			}
+			text := ""
+			if i == 0 {
+				text = s.Text
+			}
+			rows = append(rows, []string{s.Numeral, s.Commitment.Title, r.Target.Title, r.FormatValue(), r.FormatGoal(),
+				deadline, r.Status.Label("zh"), strconv.FormatInt(r.Gap, 10), text})
+		}
+	}
+	for _, row := range rows {
+		if err := tw.Write(row); err != nil {
+			return err
+		}
+	}
+	return tw.Close()
+}
