@@ -337,7 +337,12 @@ func (v *targetEval) run() []Result {
 					r.Status = NoData
 				}
 			case lv > t.JudgedAt:
-				r.judged = false // a part of the unit judged: shown, not judged
+				// A part of the unit judged: shown, not judged, and a
+				// national number is no goal for a province.
+				r.judged = false
+				if t.Kind == Total {
+					r.HasGoal = false
+				}
 			}
 		}
 		v.unitsAbove(res, ownHas)

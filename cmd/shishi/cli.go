@@ -52,6 +52,7 @@ func commands() []command {
 		{"eval", "evaluate a set of commitments for a region and the units under it (评估)", cmdEval},
 		{"report", "write the report card of a set of commitments, md, html or xlsx (成绩单)", cmdReport},
 		{"gaps", "list the units or facilities behind on a target, table, csv or xlsx (梳理名单)", cmdGaps},
+		{"dispatch", "what changed between two dates: targets met, units fixed or newly behind (调度)", cmdDispatch},
 		{"calendar", "working days and holidays, with adjusted working days (工作日)", cmdCalendar},
 		{"demo", "fill the store with the national demo data set and demo accounts (演示数据)", cmdDemo},
 		{"user", "add, list, disable, enable user accounts, reset passwords (用户)", cmdUser},
