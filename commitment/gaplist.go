@@ -95,15 +95,18 @@ func UnitGaps(ev *Evaluation, t *Target, code string) []Gap {
 }
 
 // GapTable lays a gap list out as rows for a page, CSV or Excel: the
-// entry's code and name, its province, prefecture and county, and what it
-// stands at, with a header in lang.
-func GapTable(ev *Evaluation, t *Target, gaps []Gap, lang string) (header []string, rows [][]string) {
+// entry's code and name, its province, prefecture and county, what it
+// stands at, and who answers for it: the responsible entry (keyed by
+// commitment id and region code, phones masked) of the nearest region
+// from the entry's own up to the country that has one. resp may be nil.
+func GapTable(ev *Evaluation, t *Target, gaps []Gap, lang string, resp map[[2]string]Responsible) (header []string, rows [][]string) {
 	zh := pick(lang, "zh", "en") == "zh"
 	if zh {
-		header = []string{"代码", "名称", "省", "地市", "县区", "情况"}
+		header = []string{"代码", "名称", "省", "地市", "县区", "情况", "责任单位", "责任领导", "责任部门", "具体负责人", "联系电话"}
 	} else {
-		header = []string{"code", "name", "province", "prefecture", "county", "standing"}
+		header = []string{"code", "name", "province", "prefecture", "county", "standing", "responsible region", "leader", "department", "contact", "phone"}
 	}
+	cid := t.Commitment().ID
 	for _, g := range gaps {
 		chain := append(ev.tree.Ancestors(g.Region.Code), g.Region)
 		var prov, pref, county string
@@ -135,7 +138,18 @@ func GapTable(ev *Evaluation, t *Target, gaps []Gap, lang string) (header []stri
 			}
 			standing += " · " + g.Result.Status.Label(lang)
 		}
-		rows = append(rows, []string{g.Code, g.Name, prov, pref, county, standing})
+		row := []string{g.Code, g.Name, prov, pref, county, standing, "", "", "", "", ""}
+		for i := len(chain) - 1; i >= 0 && resp != nil; i-- {
+			if r, ok := resp[[2]string{cid, chain[i].Code}]; ok {
+				name := chain[i].Name
+				if chain[i].Code == region.CountryCode {
+					name = pick(lang, "全国", "China")
+				}
+				row[6], row[7], row[8], row[9], row[10] = name, r.Leader, r.Department, r.Contact, r.PhoneMasked
+				break
+			}
+		}
+		rows = append(rows, row)
 	}
 	return header, rows
 }

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/shishi-health/shishi/commitment"
+	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
 	"github.com/shishi-health/shishi/table"
 )
@@ -40,7 +41,15 @@ func cmdGaps(ctx context.Context, env *cliEnv, args []string) int {
 	if err != nil {
 		return fail(env, "%v", err)
 	}
-	header, rows := commitment.GapTable(ev, t, gaps, *lang)
+	codes := []string{region.CountryCode}
+	for _, d := range ev.Tree().All() {
+		codes = append(codes, d.Code)
+	}
+	resp, err := st.Responsibles(ctx, ev.Set.ID, codes, nil)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
+	header, rows := commitment.GapTable(ev, t, gaps, *lang, resp)
 	w, closeOut, err := output(env, ef.out)
 	if err != nil {
 		return fail(env, "%v", err)
