@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/google/cel-go/cel"
 	"go.yaml.in/yaml/v3"
@@ -39,6 +40,7 @@ type rawSet struct {
 	From        string          `yaml:"from"`
 	To          string          `yaml:"to"`
 	Figures     []rawFigure     `yaml:"figures"`
+	Checks      []rawCheck      `yaml:"checks"`
 	Commitments []rawCommitment `yaml:"commitments"`
 }
 
@@ -51,7 +53,24 @@ type rawFigure struct {
 	Level       string `yaml:"level"`
 	Integer     bool   `yaml:"integer"`
 	DueWorkdays int    `yaml:"due_workdays"`
+	DueOn       string  `yaml:"due_on"`
+	UnitEN      string  `yaml:"unit_en"`
+	Max         float64 `yaml:"max"`
+	Aggregate   string `yaml:"aggregate"`
 	line        int
+}
+
+type rawCheck struct {
+	Expr      string `yaml:"expr"`
+	MessageZH string `yaml:"message"`
+	MessageEN string `yaml:"message_en"`
+	line      int
+}
+
+func (c *rawCheck) UnmarshalYAML(n *yaml.Node) error {
+	type plain rawCheck
+	c.line = n.Line
+	return n.Decode((*plain)(c))
 }
 
 func (f *rawFigure) UnmarshalYAML(n *yaml.Node) error {
@@ -208,8 +227,13 @@ func (p *parser) set(raw rawSet) *Set {
 	}
 	figures := map[string]bool{}
 	for _, rf := range raw.Figures {
-		f := FigureKind{Code: rf.Code, Title: rf.Title, TitleEN: rf.TitleEN, Unit: rf.Unit, Period: rf.Period,
-			Integer: rf.Integer, DueWorkdays: rf.DueWorkdays, Line: rf.line}
+		f := FigureKind{Code: rf.Code, Title: rf.Title, TitleEN: rf.TitleEN, Unit: rf.Unit, UnitEN: rf.UnitEN, Period: rf.Period,
+			Integer: rf.Integer, DueWorkdays: rf.DueWorkdays, DueOn: rf.DueOn, Max: rf.Max, Line: rf.line}
+		if f.DueOn != "" {
+			if _, err := time.Parse("01-02", f.DueOn); err != nil {
+				p.errorf(rf.line, "figure %s: due_on %q (want MM-DD)", f.Code, f.DueOn)
+			}
+		}
 		if f.Code == "" || f.Title == "" {
 			p.errorf(rf.line, "a figure needs a code and a title")
 		}
@@ -222,12 +246,25 @@ func (p *parser) set(raw rawSet) *Set {
 		default:
 			p.errorf(rf.line, "figure %s: period %q (want month, quarter or year)", f.Code, f.Period)
 		}
+		switch rf.Aggregate {
+		case "", "sum":
+		case "latest":
+			f.Latest = true
+		default:
+			p.errorf(rf.line, "figure %s: aggregate %q (want sum or latest)", f.Code, rf.Aggregate)
+		}
 		lv, err := region.ParseLevel(rf.Level)
 		if err != nil {
 			p.errorf(rf.line, "figure %s: level %q (want country, province, prefecture or county)", f.Code, rf.Level)
 		}
 		f.Level = lv
 		s.Figures = append(s.Figures, f)
+	}
+	for _, rc := range raw.Checks {
+		if rc.Expr == "" || rc.MessageZH == "" {
+			p.errorf(rc.line, "a check needs expr and message")
+		}
+		s.Checks = append(s.Checks, FigureCheck{Expr: rc.Expr, MessageZH: rc.MessageZH, MessageEN: rc.MessageEN, Line: rc.line})
 	}
 	ids := map[string]bool{}
 	for _, rc := range raw.Commitments {

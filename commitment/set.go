@@ -37,8 +37,10 @@ type Set struct {
 	From, To    string
 	Commitments []*Commitment
 	// Figures are the periodic figures regions report for this set
-	// (上报数据), which indicators read with `figure:`.
+	// (上报数据), which indicators read with `figure:`, and Checks the
+	// cross-field rules a report of them must pass.
 	Figures []FigureKind
+	Checks  []FigureCheck
 	// File is the name the set was read from, for messages.
 	File string
 
@@ -338,7 +340,35 @@ type FigureKind struct {
 	// DueWorkdays is how many working days after the period ends the
 	// figure is due.
 	DueWorkdays int
-	Line        int
+	// UnitEN is the unit in English; Max bounds the value (0: none);
+	// DueOn ("04-10") is a fixed day of the period's year by which the
+	// figure is due instead of DueWorkdays.
+	UnitEN string
+	Max    float64
+	DueOn  string
+	// Latest marks a level (存量) rather than a flow: the number of items
+	// recognised, hospitals complying. Its value on a date is the latest
+	// approved period's, not the sum of the periods (aggregate: latest).
+	Latest bool
+	Line   int
+}
+
+// FigureCheck is a cross-field rule of reported figures (校验规则), a CEL
+// expression over the figures' codes: "hotline_answered <= hotline_received".
+type FigureCheck struct {
+	Expr                 string
+	MessageZH, MessageEN string
+	Line                 int
+}
+
+// Figure returns the declared figure with the given code.
+func (s *Set) Figure(code string) (FigureKind, bool) {
+	for _, f := range s.Figures {
+		if f.Code == code {
+			return f, true
+		}
+	}
+	return FigureKind{}, false
 }
 
 func pick(lang, zh, en string) string {

@@ -138,3 +138,29 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestFigureCatalog(t *testing.T) {
+	sets, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat, err := FigureCatalog(sets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := Find(sets, "2025")
+	if len(cat.Kinds) != len(s.Figures) || len(cat.Checks) != len(s.Checks) {
+		t.Errorf("catalog has %d kinds and %d checks, the file %d and %d", len(cat.Kinds), len(cat.Checks), len(s.Figures), len(s.Checks))
+	}
+	k, ok := cat.Kind("affordable_slots_target")
+	if !ok || k.DueOn != "04-10" {
+		t.Errorf("affordable_slots_target: %+v", k)
+	}
+	// Every figure a target reads is declared, and every level figure is
+	// read as the latest value.
+	for _, code := range []string{"recognition_items", "affordable_slots_target", "inpatient_deposit_hospitals", "inpatient_deposit_compliant"} {
+		if f, ok := s.Figure(code); !ok || !f.Latest {
+			t.Errorf("%s is not a level figure: %+v", code, f)
+		}
+	}
+}

@@ -199,6 +199,11 @@ func Load(ctx context.Context, st *store.Store, t *region.Tree, o Options, progr
 		}
 		sum = append(sum, Written{Schema: p.schema, Facilities: p.facilities, Versions: p.versions})
 	}
+	// The periodic figures last: the provinces' own targets are drawn
+	// from the childcare registry just written.
+	if _, err := LoadFigures(ctx, st, t, o); err != nil {
+		return sum, err
+	}
 	return sum, nil
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shishi-health/shishi/commitment"
 	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/figure"
 	"github.com/shishi-health/shishi/region"
 )
 
@@ -95,11 +96,65 @@ func (s *Store) GroupFacilities(ctx context.Context, sc *facility.Schema, keys, 
 	return out, nil
 }
 
-// FigureTotals returns, per figure code and region, the approved figures
-// each region reported itself for periods from from up to asOf. It is
-// the source Evaluate reads periodic figures from; until figures are
-// stored it returns none.
-var figureTotals func(s *Store, ctx context.Context, codes []string, from, asOf string) (map[string]map[string]float64, error)
+// figureFacts returns, per figure code and reporting region, the approved
+// figures in effect on asOf for the periods from the set's start to asOf:
+// a flow summed over its periods (ApprovedFigureTotals), a level (Latest)
+// from its latest approved period.
+func (s *Store) figureFacts(ctx context.Context, set *commitment.Set, codes []string, asOf string) (map[string]map[string]float64, error) {
+	out := map[string]map[string]float64{}
+	var flows, levels []string
+	for _, c := range codes {
+		if f, ok := set.Figure(c); ok && f.Latest {
+			levels = append(levels, c)
+		} else {
+			flows = append(flows, c)
+		}
+		out[c] = map[string]float64{}
+	}
+	if len(flows) > 0 {
+		tot, err := s.ApprovedFigureTotals(ctx, flows, set.From, asOf, asOf)
+		if err != nil {
+			return nil, err
+		}
+		for reg, kinds := range tot {
+			for k, v := range kinds {
+				out[k][reg] = v
+			}
+		}
+	}
+	if len(levels) == 0 {
+		return out, nil
+	}
+	approved := figure.Approved.String()
+	q := `SELECT s.region, v.kind, v.value, s.period_end FROM figure_submissions s JOIN figure_values v ON v.submission_id = s.id
+		WHERE s.status = ? AND s.approved_on <= ? AND s.period_start >= ? AND s.period_end <= ?
+		AND v.kind IN (` + placeholders(len(levels)) + `)
+		AND NOT EXISTS (SELECT 1 FROM figure_submissions n WHERE n.region = s.region AND n.period = s.period
+			AND n.version > s.version AND n.status = ? AND n.approved_on <= ?)`
+	args := []any{approved, asOf, set.From, asOf}
+	for _, k := range levels {
+		args = append(args, k)
+	}
+	args = append(args, approved, asOf)
+	rows, err := s.read.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("latest figures: %w", err)
+	}
+	defer rows.Close()
+	latest := map[[2]string]string{}
+	for rows.Next() {
+		var reg, kind, end string
+		var v float64
+		if err := rows.Scan(&reg, &kind, &v, &end); err != nil {
+			return nil, fmt.Errorf("latest figures: %w", err)
+		}
+		if k := [2]string{reg, kind}; end >= latest[k] {
+			latest[k] = end
+			out[kind][reg] = v
+		}
+	}
+	return out, rows.Err()
+}
 
 // CommitmentFacts loads what set's targets read on asOf: every registry
 // the set uses grouped as its Needs say, and the approved figures.
@@ -113,8 +168,8 @@ func (s *Store) CommitmentFacts(ctx context.Context, set *commitment.Set, asOf s
 		}
 		f.Groups[n.Registry.Name] = gs
 	}
-	if len(figures) > 0 && figureTotals != nil {
-		tot, err := figureTotals(s, ctx, figures, set.From, asOf)
+	if len(figures) > 0 {
+		tot, err := s.figureFacts(ctx, set, figures, asOf)
 		if err != nil {
 			return f, fmt.Errorf("commitments %s as of %s: %w", set.ID, asOf, err)
 		}
