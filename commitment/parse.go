@@ -45,18 +45,18 @@ type rawSet struct {
 }
 
 type rawFigure struct {
-	Code        string `yaml:"code"`
-	Title       string `yaml:"title"`
-	TitleEN     string `yaml:"title_en"`
-	Unit        string `yaml:"unit"`
-	Period      string `yaml:"period"`
-	Level       string `yaml:"level"`
-	Integer     bool   `yaml:"integer"`
-	DueWorkdays int    `yaml:"due_workdays"`
+	Code        string  `yaml:"code"`
+	Title       string  `yaml:"title"`
+	TitleEN     string  `yaml:"title_en"`
+	Unit        string  `yaml:"unit"`
+	Period      string  `yaml:"period"`
+	Level       string  `yaml:"level"`
+	Integer     bool    `yaml:"integer"`
+	DueWorkdays int     `yaml:"due_workdays"`
 	DueOn       string  `yaml:"due_on"`
 	UnitEN      string  `yaml:"unit_en"`
 	Max         float64 `yaml:"max"`
-	Aggregate   string `yaml:"aggregate"`
+	Aggregate   string  `yaml:"aggregate"`
 	line        int
 }
 
