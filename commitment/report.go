@@ -264,6 +264,27 @@ td.n{text-align:right}.met{color:#1e8449}.overdue,.at_risk{color:#c0392b}.on_tra
 </html>
 `))
 
+// Rows lays the report card out as one table for a spreadsheet: the
+// heading, then per commitment one row per target, the commitment's text
+// beside its first target.
+func (rc *ReportCard) Rows() [][]string {
+	rows := [][]string{{rc.Title()}, {rc.Subtitle()}, {}, {"序号", "实事项目", "指标", "数值", "目标", "完成时限", "状态", "差距", "说明"}}
+	for _, s := range rc.Sections {
+		for i, r := range s.Results {
+			deadline, text := "", ""
+			if r.HasGoal {
+				deadline = r.Target.Deadline
+			}
+			if i == 0 {
+				text = s.Text
+			}
+			rows = append(rows, []string{s.Numeral, s.Commitment.Title, r.Target.Title, r.FormatValue(), r.FormatGoal(),
+				deadline, r.Status.Label("zh"), strconv.FormatInt(r.Gap, 10), text})
+		}
+	}
+	return rows
+}
+
 // HTML writes the report card as a standalone HTML page.
 func (rc *ReportCard) HTML(w io.Writer) error {
 	return htmlCard.Execute(w, rc)

@@ -112,7 +112,9 @@ func (s *Store) figureFacts(ctx context.Context, set *commitment.Set, codes []st
 		out[c] = map[string]float64{}
 	}
 	if len(flows) > 0 {
-		tot, err := s.ApprovedFigureTotals(ctx, flows, set.From, asOf, asOf)
+		// Periods within the set's span, counted from the day they were
+		// approved: a year's figure approved in April counts from April.
+		tot, err := s.ApprovedFigureTotals(ctx, flows, set.From, set.To, asOf)
 		if err != nil {
 			return nil, err
 		}
@@ -131,7 +133,7 @@ func (s *Store) figureFacts(ctx context.Context, set *commitment.Set, codes []st
 		AND v.kind IN (` + placeholders(len(levels)) + `)
 		AND NOT EXISTS (SELECT 1 FROM figure_submissions n WHERE n.region = s.region AND n.period = s.period
 			AND n.version > s.version AND n.status = ? AND n.approved_on <= ?)`
-	args := []any{approved, asOf, set.From, asOf}
+	args := []any{approved, asOf, set.From, set.To}
 	for _, k := range levels {
 		args = append(args, k)
 	}
@@ -148,6 +150,7 @@ func (s *Store) figureFacts(ctx context.Context, set *commitment.Set, codes []st
 		if err := rows.Scan(&reg, &kind, &v, &end); err != nil {
 			return nil, fmt.Errorf("latest figures: %w", err)
 		}
+		// The latest period approved by asOf holds the level.
 		if k := [2]string{reg, kind}; end >= latest[k] {
 			latest[k] = end
 			out[kind][reg] = v

@@ -104,6 +104,11 @@ type Query struct {
 	Equal  map[string]string
 	Limit  int // 0: no limit
 	Offset int
+	// CountCap, when positive, lets Facilities stop counting once more
+	// than CountCap match: a total above CountCap then says only that.
+	// Counting every match of a short text ("医院") means reading every
+	// row in effect; the search page needs only "more than 1,000".
+	CountCap int
 }
 
 // RegionPrefix returns the code prefix shared by every county-level unit
@@ -155,10 +160,9 @@ func (s *Store) where(sc *facility.Schema, q Query) (string, []any, error) {
 		args = append(args, lo, hi)
 	}
 	if t := strings.TrimSpace(q.Text); t != "" {
-		conds = append(conds, "(code LIKE ? OR name LIKE ?)")
-		esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(t)
-		args = append(args, esc+"%", "%"+esc+"%")
-		conds[len(conds)-1] = `(code LIKE ? ESCAPE '\' OR name LIKE ? ESCAPE '\')`
+		cond, targs := s.textCondition(sc, t)
+		conds = append(conds, cond)
+		args = append(args, targs...)
 	}
 	for key, v := range q.Equal {
 		i := sc.Index(key)
@@ -184,26 +188,56 @@ func (s *Store) where(sc *facility.Schema, q Query) (string, []any, error) {
 }
 
 // Facilities returns the facilities matching q, ordered by region and code,
-// and how many match in all.
+// and how many match in all (see Query.CountCap).
 func (s *Store) Facilities(ctx context.Context, sc *facility.Schema, q Query) ([]facility.Record, int, error) {
 	where, args, err := s.where(sc, q)
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int
-	if err := s.read.QueryRowContext(ctx, s.rebind(`SELECT COUNT(*) FROM `+sc.Table+` WHERE `+where), args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count %s: %w", sc.Name, err)
-	}
-	query := `SELECT ` + strings.Join(columns(sc), ", ") + ` FROM ` + sc.Table + ` WHERE ` + where + ` ORDER BY region, code`
-	if q.Limit > 0 {
+	from := s.from(sc, q)
+	query := `SELECT ` + strings.Join(columns(sc), ", ") + ` FROM ` + from + ` WHERE ` + where + ` ORDER BY region, code`
+	// A scan of the whole table (see from) reads every row to sort them
+	// anyway: it fetches the rows up to the cap in the same pass rather
+	// than scanning again to count.
+	oneScan := q.Limit > 0 && q.CountCap > 0 && from != sc.Table
+	switch {
+	case oneScan:
+		query += fmt.Sprintf(" LIMIT %d", max(q.Offset+q.Limit, q.CountCap+1))
+	case q.Limit > 0:
 		query += fmt.Sprintf(" LIMIT %d OFFSET %d", q.Limit, q.Offset)
 	}
 	var out []facility.Record
+	n := 0
 	err = s.EachFacility(ctx, sc, query, args, func(r facility.Record) error {
-		out = append(out, r)
+		if n++; !oneScan || n > q.Offset && n <= q.Offset+q.Limit {
+			out = append(out, r)
+		}
 		return nil
 	})
-	return out, total, err
+	if err != nil {
+		return nil, 0, err
+	}
+	if oneScan {
+		return out, n, nil
+	}
+	// A page that is not full, and not past the end, holds the last
+	// match: the total is known without counting. Most searches find
+	// fewer than a page, and this spares them a second pass.
+	switch {
+	case q.Limit <= 0:
+		return out, len(out), nil
+	case len(out) < q.Limit && (len(out) > 0 || q.Offset == 0):
+		return out, q.Offset + len(out), nil
+	}
+	count := `SELECT COUNT(*) FROM ` + from + ` WHERE ` + where
+	if q.CountCap > 0 {
+		count = fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM %s WHERE %s LIMIT %d) capped`, from, where, q.CountCap+1)
+	}
+	var total int
+	if err := s.read.QueryRowContext(ctx, s.rebind(count), args...).Scan(&total); err != nil {
+		return nil, 0, fmt.Errorf("count %s: %w", sc.Name, err)
+	}
+	return out, total, nil
 }
 
 // StreamFacilities calls fn for every facility matching q (Limit and Offset
@@ -371,12 +405,57 @@ func (s *Store) CloseFacility(ctx context.Context, sc *facility.Schema, code, d 
 // mistake. Closing keeps the history and is what a facility that stops
 // existing needs.
 func (s *Store) Purge(ctx context.Context, sc *facility.Schema, code string) error {
-	res, err := s.write.ExecContext(ctx, s.rebind(`DELETE FROM `+sc.Table+` WHERE code = ?`), code)
-	if err != nil {
-		return fmt.Errorf("purge %s %s: %w", sc.Name, code, err)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM `+sc.Table+` WHERE code = ?`), code)
+		if err != nil {
+			return fmt.Errorf("purge %s %s: %w", sc.Name, code, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("%s %s: %w", sc.Name, code, ErrNotFound)
+		}
+		return s.countWrite(ctx, tx)
+	})
+}
+
+// writeCountKey is the meta key of the write count.
+const writeCountKey = "write_count"
+
+// WriteCount returns the store's write count: a number that every
+// committed change of facility data or population figures raises (an
+// import, a facility's new version or closing, a purge, a regions
+// import). A cache of figures derived from that data is fresh while the
+// count it was computed under is current.
+//
+// The count is a row of meta, raised in the writing transaction, rather
+// than a counter in memory, so that it also sees writes of other
+// processes: `shishi import` on the same SQLite file while the server
+// runs, or a second server on the same PostgreSQL database. Reading it is
+// one primary-key lookup.
+func (s *Store) WriteCount(ctx context.Context) (int64, error) {
+	var v string
+	err := s.read.QueryRowContext(ctx, s.rebind(`SELECT value FROM meta WHERE key = ?`), writeCountKey).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("%s %s: %w", sc.Name, code, ErrNotFound)
+	if err != nil {
+		return 0, fmt.Errorf("write count: %w", err)
+	}
+	var n int64
+	if _, err := fmt.Sscan(v, &n); err != nil {
+		return 0, fmt.Errorf("write count %q: %w", v, err)
+	}
+	return n, nil
+}
+
+// countWrite raises the write count (see WriteCount) inside the
+// transaction of the write it counts: the count and the data commit
+// together, so a reader that read a count before reading data sees at
+// least the data that count stands for.
+func (s *Store) countWrite(ctx context.Context, tx dbtx) error {
+	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO meta (key, value) VALUES (?, '1')
+		ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(meta.value AS BIGINT) + 1 AS TEXT)`), writeCountKey)
+	if err != nil {
+		return fmt.Errorf("count write: %w", err)
 	}
 	return nil
 }

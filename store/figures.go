@@ -576,6 +576,13 @@ func (s *Store) decide(ctx context.Context, tx *sql.Tx, sub *figure.Submission, 
 	if err := s.stepFigure(ctx, tx, sub, from, step, reason, nil, by); err != nil {
 		return err
 	}
+	// A final approval puts figures in effect: caches of evaluations
+	// (WriteCount) must see it at once.
+	if to == figure.Approved {
+		if err := s.countWrite(ctx, tx); err != nil {
+			return err
+		}
+	}
 	return s.auditFigure(ctx, tx, *sub, audit.Update, before, by)
 }
 

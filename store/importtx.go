@@ -42,9 +42,14 @@ type ImportTx struct {
 	// indexes holds the definitions of the secondary indexes dropped for
 	// a first load, re-created before commit: building an index from the
 	// finished table (a sort) is far cheaper than inserting a million rows
-	// into it one by one at random places.
+	// into it one by one at random places. On SQLite they include the
+	// triggers that keep the search index in step (006_search): Commit
+	// rebuilds that index once instead.
 	indexes []string
 	guard   func(facility.History) bool
+	// wrote is set once a row is inserted or updated: only then does
+	// Commit raise the store's write count.
+	wrote bool
 }
 
 // SetGuard makes Apply refuse records of existing facilities for which
@@ -200,6 +205,10 @@ func (t *ImportTx) flush(ctx context.Context) error {
 		}
 		t.insert = t.insert[:0]
 		clear(t.pending)
+		t.wrote = true
+	}
+	if len(t.updates) > 0 {
+		t.wrote = true
 	}
 	for _, u := range t.updates {
 		var err error
@@ -257,14 +266,19 @@ func (t *ImportTx) insertRows(ctx context.Context, rows [][]any) error {
 
 // dropIndexes drops the registry's secondary indexes (all but the primary
 // key) inside the transaction, remembering their definitions; a rollback
-// brings them back with everything else.
+// brings them back with everything else. On SQLite it drops the triggers
+// that feed the search index too, which Commit rebuilds from the table;
+// other triggers, whose work no rebuild would redo, stay.
 func (t *ImportTx) dropIndexes(ctx context.Context) error {
-	q := `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL`
+	q := `SELECT type || ' ' || name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL
+		AND (type = 'index' OR type = 'trigger' AND name GLOB ?)`
+	args := []any{t.sc.Table, searchTable(t.sc) + "_*"}
 	if t.s.dialect == Postgres {
-		q = `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = $1 AND schemaname = current_schema()
+		q = `SELECT 'index ' || indexname, indexdef FROM pg_indexes WHERE tablename = $1 AND schemaname = current_schema()
 			AND indexname <> $1 || '_pkey'`
+		args = args[:1]
 	}
-	rows, err := t.conn.QueryContext(ctx, q, t.sc.Table)
+	rows, err := t.conn.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
@@ -283,7 +297,7 @@ func (t *ImportTx) dropIndexes(ctx context.Context) error {
 		return err
 	}
 	for _, n := range names {
-		if _, err := t.conn.ExecContext(ctx, `DROP INDEX `+n); err != nil {
+		if _, err := t.conn.ExecContext(ctx, `DROP `+n); err != nil {
 			return err
 		}
 	}
@@ -299,6 +313,18 @@ func (t *ImportTx) Commit(ctx context.Context) error {
 		if _, err := t.conn.ExecContext(ctx, def); err != nil {
 			t.Rollback()
 			return fmt.Errorf("commit %s import: rebuild index: %w", t.sc.Name, err)
+		}
+	}
+	if t.written != nil {
+		if err := t.rebuildSearch(ctx); err != nil {
+			t.Rollback()
+			return fmt.Errorf("commit %s import: %w", t.sc.Name, err)
+		}
+	}
+	if t.wrote {
+		if err := t.s.countWrite(ctx, t.conn); err != nil {
+			t.Rollback()
+			return fmt.Errorf("commit %s import: %w", t.sc.Name, err)
 		}
 	}
 	t.done = true

@@ -111,7 +111,7 @@ func (s *Store) PutPopulationFigures(ctx context.Context, figs []region.Figure, 
 				return fmt.Errorf("population figure %s: %w", f.Code, err)
 			}
 		}
-		return nil
+		return s.countWrite(ctx, tx)
 	})
 }
 

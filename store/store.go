@@ -97,6 +97,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	s.warnUnindexedSearch(ctx)
 	return s, nil
 }
 

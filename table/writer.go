@@ -381,3 +381,20 @@ func utf16Len(s string) int {
 	}
 	return n
 }
+
+// WriteRows writes rows, the first usually a header, as a whole file of
+// format f (sheet names the worksheet of an .xlsx): for the small tables
+// (report cards, gap lists, dispatch reports) that are built in memory.
+func WriteRows(w io.Writer, f Format, sheet string, rows [][]string) error {
+	tw, err := NewWriter(w, f, sheet)
+	if err != nil {
+		return err
+	}
+	for _, row := range rows {
+		if err := tw.Write(row); err != nil {
+			tw.Close()
+			return err
+		}
+	}
+	return tw.Close()
+}

@@ -96,11 +96,14 @@ func concrete(pattern, reg, registry, code string) (method, target string) {
 		method, p = "GET", pattern
 	}
 	p = strings.TrimSuffix(p, "{$}")
-	if strings.Contains(p, "/regions/{code}") || strings.HasPrefix(p, "/api/regions/") {
+	if strings.Contains(p, "/regions/{code}") || strings.HasPrefix(p, "/api/regions/") || strings.HasPrefix(p, "/public/") {
 		p = strings.Replace(p, "{code}", reg, 1)
 	}
+	if strings.HasPrefix(p, "/geo/") {
+		p = strings.Replace(p, "{file}", reg+".geojson", 1)
+	}
 	r := strings.NewReplacer("{registry}", registry, "{code}", code, "{file}", registry+".csv",
-		"{token}", "0123456789abcdef0123456789abcdef")
+		"{token}", "0123456789abcdef0123456789abcdef", "{set}", "2025", "{target}", "pediatrics-general")
 	p = r.Replace(p)
 	switch {
 	case p == "/static/":
@@ -323,8 +326,8 @@ func TestScopeLists(t *testing.T) {
 	county := asUser(t, st, roleUser(t, st, auth.CountySupervisor), srv.Handler())
 	staff := asUser(t, st, roleUser(t, st, auth.HospitalStaff), srv.Handler())
 
-	if r := do(t, county, "GET", "/", nil); r.status != 302 || r.header.Get("Location") != "/regions/410122" {
-		t.Errorf("home of a county clerk: %d %s", r.status, r.header.Get("Location"))
+	if r := do(t, county, "GET", "/", nil); r.status != 200 || !strings.Contains(r.body, `id="commit-here">中牟县<`) {
+		t.Errorf("home of a county clerk: %d %s, want the commitments dashboard of the county", r.status, r.header.Get("Location"))
 	}
 	if r := do(t, county, "GET", "/regions/000000", nil); r.status != 404 {
 		t.Errorf("county clerk on the country page: %d, want 404", r.status)

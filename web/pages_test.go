@@ -32,7 +32,7 @@ func TestPages(t *testing.T) {
 			not    []string
 			header map[string]string // response header → substring
 		}{
-			{name: "root redirects", path: "/", status: http.StatusFound, header: map[string]string{"Location": "/regions/000000"}},
+			{name: "home is the commitments dashboard", path: "/", status: 200, want: []string{"2025年卫生健康系统为民服务实事项目", `id="commit-here">全国<`}},
 			{name: "country", path: "/regions/000000", status: 200, want: []string{
 				"<html lang=\"zh-CN\">", "全国", "下级区划（31 个）", ">河南省<", ">北京市<", ">新疆维吾尔自治区<",
 				"1,409,778,724", "下级合计", // the country's population is a sum, and says so

@@ -21,11 +21,26 @@ type regionCounts struct {
 	direct []int
 }
 
-// countFacilities counts every registry's facilities within code as of
+// countFacilities returns the facility counts of code as of asOf from the
+// count cache (cache.go), counting them when the cache has none computed
+// since the store's last write. The counts are shared: read them only.
+func (s *Server) countFacilities(ctx context.Context, t *region.Tree, code, asOf string) (*regionCounts, error) {
+	// The write count is read before the counting starts, so counts cached
+	// under it include at least every write it stands for.
+	writes, err := s.st.WriteCount(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.counts.get(ctx, countKey{region: code, asOf: asOf}, writes, func() (*regionCounts, error) {
+		return s.countFacilitiesNow(ctx, t, code, asOf)
+	})
+}
+
+// countFacilitiesNow counts every registry's facilities within code as of
 // asOf: one grouped query per registry (CountByRegion), rolled up the tree
 // in memory, so a page with 31 provinces or 2,846 counties costs five
 // queries and never one per unit.
-func (s *Server) countFacilities(ctx context.Context, t *region.Tree, code, asOf string) (*regionCounts, error) {
+func (s *Server) countFacilitiesNow(ctx context.Context, t *region.Tree, code, asOf string) (*regionCounts, error) {
 	regs := facility.Registries()
 	byRegion := make([]map[string]int, len(regs))
 	err := parallel(len(regs), func(i int) error {

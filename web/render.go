@@ -153,6 +153,11 @@ type Page struct {
 	CanImport bool
 	// CanAudit shows the audit trail link to auditors.
 	CanAudit bool
+	// CanDashboard shows the commitments dashboard (实事进展) to callers
+	// who read aggregates; CanFigures the reported figures (上报审核) to
+	// those who submit or approve them.
+	CanDashboard bool
+	CanFigures   bool
 }
 
 type navItem struct {
@@ -194,6 +199,8 @@ func (s *Server) newPage(r *http.Request, title, nav string) Page {
 			p.CSRF = c.session.CSRF
 		}
 		p.CanAudit = c.p.Role.Has(auth.ReadAudit)
+		p.CanDashboard = c.p.Role.Has(auth.ReadAggregates) && c.p.Role.Binding() != auth.BoundToInstitution
+		p.CanFigures = p.CanDashboard && (c.p.Role.Has(auth.SubmitFigures) || c.p.Role.Has(auth.ApproveFigures))
 		p.CanImport = auth.Allow(s.tree(), c.p, auth.Import, auth.Target{Region: region.CountryCode}).Allowed
 	}
 	for _, sc := range facility.Registries() {

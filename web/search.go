@@ -14,6 +14,12 @@ import (
 // registry lists behind "all N" have the rest.
 const searchLimit = 20
 
+// searchCountCap is where the search page stops counting a registry's
+// hits and says "more than 1000": the exact number of facilities whose
+// name holds "医院" costs a pass over the whole registry, and the list
+// behind "all" counts them exactly anyway.
+const searchCountCap = 1000
+
 type regionHit struct {
 	Div       region.Division
 	URL       string
@@ -28,8 +34,10 @@ type facilityHit struct {
 type registryHits struct {
 	Label string
 	Total int
-	More  string
-	Hits  []facilityHit
+	// Capped says that more than Total match (Total is searchCountCap).
+	Capped bool
+	More   string
+	Hits   []facilityHit
 }
 
 type searchPage struct {
@@ -73,11 +81,12 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) error {
 	results := make([]registryHits, len(regs))
 	err = parallel(len(regs), func(i int) error {
 		sc := regs[i]
-		recs, total, err := s.facilities(r.Context(), pr, sc, store.Query{AsOf: asOf, Text: q, Limit: searchLimit})
+		recs, total, err := s.facilities(r.Context(), pr, sc, store.Query{AsOf: asOf, Text: q, Limit: searchLimit, CountCap: searchCountCap})
 		if err != nil {
 			return err
 		}
-		rh := registryHits{Label: sc.Label(lang), Total: total, More: link("/facilities/"+sc.Name, "q", q, "as_of", asOfQ)}
+		rh := registryHits{Label: sc.Label(lang), Total: min(total, searchCountCap), Capped: total > searchCountCap,
+			More: link("/facilities/"+sc.Name, "q", q, "as_of", asOfQ)}
 		for _, rec := range recs {
 			h := facilityHit{Code: rec.Code, Name: rec.String(sc, "name"),
 				URL: link("/facilities/"+sc.Name+"/"+url.PathEscape(rec.Code), "as_of", asOfQ)}

@@ -33,6 +33,7 @@ import (
 	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/metrics"
+	"github.com/shishi-health/shishi/personal"
 	"github.com/shishi-health/shishi/ratelimit"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
@@ -86,10 +87,18 @@ type Config struct {
 	// 300 a minute and 100.
 	AnonymousRate  float64
 	AnonymousBurst int
+	// DataKeys seal personal contact data at rest (the responsible
+	// contacts' phones); an empty ring means none is taken.
+	DataKeys personal.KeyRing
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client a rate limit counts; empty means none: the peer address
 	// counts.
 	TrustedProxies []netip.Prefix
+	// GeoDir holds the deployment's own boundary files for the
+	// commitments map (china_provinces.geojson, provinces/<code>.geojson,
+	// optionally prefectures/<code>.geojson), an approved (审图号) map in
+	// place of the embedded demo base map; "" serves the demo map.
+	GeoDir string
 }
 
 // Server serves the pages and the API.
@@ -106,6 +115,7 @@ type Server struct {
 	refreshMu sync.Mutex
 	log       *slog.Logger
 	now       func() time.Time
+	counts    countCache // facility counts of region pages (cache.go)
 	version   string
 	tmpl      *templates
 	uploads   *uploads
@@ -129,6 +139,9 @@ type Server struct {
 	loginLimit     *ratelimit.Limiter
 	anonLimit      *ratelimit.Limiter
 	trustedProxies []netip.Prefix
+	dataKeys       personal.KeyRing
+	// commit is what the commitments pages share (commitments.go).
+	commit *commitmentPages
 }
 
 // chinaTime is the time zone of every date the program shows or defaults:
@@ -170,6 +183,7 @@ func New(cfg Config) *Server {
 	s.metrics = metrics.New(s.registry)
 	s.metricsPublic = cfg.MetricsPublic
 	s.trustedProxies = cfg.TrustedProxies
+	s.dataKeys = cfg.DataKeys
 	s.loginLimit = newLimiter(cfg.LoginRate, cfg.LoginBurst, defaultLoginRate, defaultLoginBurst, s.now)
 	s.anonLimit = newLimiter(cfg.AnonymousRate, cfg.AnonymousBurst, defaultAnonymousRate, defaultAnonymousBurst, s.now)
 	dir := cfg.UploadDir
@@ -185,6 +199,7 @@ func New(cfg Config) *Server {
 	if s.tmpl, err = loadTemplates(s.funcs); err != nil {
 		panic(err)
 	}
+	s.commit = s.newCommitmentPages(cfg.GeoDir)
 	return s
 }
 
@@ -248,7 +263,7 @@ func (s *Server) routes() []route {
 	pub := rule{auth.Public, targetPublic}
 	user := rule{auth.Public, targetUser}
 	rt := []route{
-		{pattern: "GET /{$}", rule: user, h: s.home},
+		{pattern: "GET /{$}", rule: user, h: s.dashboardHome},
 		{pattern: "GET /static/", rule: pub, raw: http.StripPrefix("/static/", s.staticHandler())},
 		{pattern: "GET /healthz", rule: pub, raw: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -297,6 +312,9 @@ func (s *Server) routes() []route {
 			route{pattern: "GET " + base + "/{code}/history", rule: rule{auth.ReadFacilities, targetFacility}, api: true, schema: sc, summary: "Every version of one of " + sc.EN, h: s.withSchema(sc, s.apiHistory)},
 		)
 	}
+	rt = append(rt, s.responsibleRoutes()...)
+	rt = append(rt, s.commitmentRoutes()...)
+	rt = append(rt, s.figureRoutes()...)
 	rt = append(rt,
 		route{pattern: "POST /api/import/{registry}", rule: rule{auth.Import, targetScope}, api: true, summary: "Import a CSV or XLSX file into a registry", h: s.apiImport},
 		route{pattern: "GET /api/export/{registry}", rule: rule{auth.Export, targetRegionQuery}, api: true, summary: "Export a registry as CSV or XLSX", h: s.apiExport},

@@ -68,18 +68,8 @@ func cmdDispatch(ctx context.Context, env *cliEnv, args []string) int {
 	if *format == "md" {
 		err = d.Markdown(bw)
 	} else {
-		var tw table.Writer
-		if tw, err = table.NewWriter(bw, table.XLSX, "调度"); err == nil {
-			header, rows := d.Rows(*lang)
-			for _, row := range append([][]string{header}, rows...) {
-				if err = tw.Write(row); err != nil {
-					break
-				}
-			}
-			if cerr := tw.Close(); err == nil {
-				err = cerr
-			}
-		}
+		header, rows := d.Rows(*lang)
+		err = table.WriteRows(bw, table.XLSX, "调度", append([][]string{header}, rows...))
 	}
 	if err == nil {
 		err = bw.Flush()

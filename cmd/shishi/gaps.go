@@ -73,18 +73,7 @@ func cmdGaps(ctx context.Context, env *cliEnv, args []string) int {
 		if ferr != nil {
 			return fail(env, "--format: %v", ferr)
 		}
-		tw, werr := table.NewWriter(bw, f, "梳理名单")
-		if werr != nil {
-			return fail(env, "%v", werr)
-		}
-		for _, row := range append([][]string{header}, rows...) {
-			if err = tw.Write(row); err != nil {
-				break
-			}
-		}
-		if cerr := tw.Close(); err == nil {
-			err = cerr
-		}
+		err = table.WriteRows(bw, f, "梳理名单", append([][]string{header}, rows...))
 	}
 	if err == nil {
 		err = bw.Flush()

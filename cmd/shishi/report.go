@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
-	"strconv"
 
 	"github.com/shishi-health/shishi/commitment"
 	"github.com/shishi-health/shishi/facility"
@@ -99,7 +97,7 @@ func cmdReport(ctx context.Context, env *cliEnv, args []string) int {
 	case "html":
 		err = rc.HTML(bw)
 	case "xlsx":
-		err = writeReportCardXLSX(bw, rc)
+		err = table.WriteRows(bw, table.XLSX, "成绩单", rc.Rows())
 	}
 	if err == nil {
 		err = bw.Flush()
@@ -111,34 +109,4 @@ func cmdReport(ctx context.Context, env *cliEnv, args []string) int {
 		return fail(env, "report: %v", err)
 	}
 	return exitOK
-}
-
-// writeReportCardXLSX writes the report card as one sheet: the heading,
-// then per commitment its text and one row per target.
-func writeReportCardXLSX(w io.Writer, rc *commitment.ReportCard) error {
-	tw, err := table.NewWriter(w, table.XLSX, "成绩单")
-	if err != nil {
-		return err
-	}
-	rows := [][]string{{rc.Title()}, {rc.Subtitle()}, {}, {"序号", "实事项目", "指标", "数值", "目标", "完成时限", "状态", "差距", "说明"}}
-	for _, s := range rc.Sections {
-		for i, r := range s.Results {
-			deadline := ""
-			if r.HasGoal {
-				deadline = r.Target.Deadline
-			}
-			text := ""
-			if i == 0 {
-				text = s.Text
-			}
-			rows = append(rows, []string{s.Numeral, s.Commitment.Title, r.Target.Title, r.FormatValue(), r.FormatGoal(),
-				deadline, r.Status.Label("zh"), strconv.FormatInt(r.Gap, 10), text})
-		}
-	}
-	for _, row := range rows {
-		if err := tw.Write(row); err != nil {
-			return err
-		}
-	}
-	return tw.Close()
 }

@@ -8,10 +8,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/shishi-health/shishi/demo"
 	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/personal"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/web"
 )
@@ -26,6 +30,7 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	withDemo := fs.Bool("demo", env.getenv("SHISHI_DEMO") == "1", "on an empty store, load the national demo data set first (env SHISHI_DEMO=1)")
 	metricsPublic := fs.Bool("metrics-public", env.getenv("SHISHI_METRICS_PUBLIC") != "0", "serve /metrics without a login (env SHISHI_METRICS_PUBLIC=0 turns it off: then it needs national read rights, e.g. an API token)")
 	loginRate := fs.Float64("login-rate", 0, "login attempts a minute one client address may make; 0 means the server's default, 10 (env SHISHI_LOGIN_RATE; a load test raises it)")
+	geoDir := fs.String("geo-dir", env.getenv("SHISHI_GEO_DIR"), "directory of the deployment's approved (审图号) boundary files for the commitments map, in place of the demo base map: china_provinces.geojson, provinces/<code>.geojson, optionally prefectures/<code>.geojson (env SHISHI_GEO_DIR)")
 	loginBurst := fs.Int("login-burst", 0, "login attempts one client address may make at once; 0 means the server's default, 10 (env SHISHI_LOGIN_BURST)")
 	// The environment gives the defaults; a flag overrides it.
 	for _, e := range []struct {
@@ -46,6 +51,12 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	if *loginRate < 0 || *loginBurst < 0 {
 		return fail(env, "--login-rate and --login-burst must not be negative")
+	}
+	// A wrong directory is found at start, not at the first map.
+	if *geoDir != "" {
+		if _, err := os.Stat(filepath.Join(*geoDir, "china_provinces.geojson")); err != nil {
+			return fail(env, "--geo-dir: %v", err)
+		}
 	}
 	log := sf.logger(env)
 	start := env.now()
@@ -92,9 +103,13 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 			}
 		}
 	}
+	keys, err := dataKeys(env, sf.dataDir, sf.db == "", *withDemo, log)
+	if err != nil {
+		return fail(env, "%v", err)
+	}
 	srv := &http.Server{
 		Handler: web.New(web.Config{Store: st, Tree: tree, Logger: log, Now: env.now, Version: versionString(),
-			LoginRate: *loginRate, LoginBurst: *loginBurst, MetricsPublic: *metricsPublic}).Handler(),
+			LoginRate: *loginRate, LoginBurst: *loginBurst, MetricsPublic: *metricsPublic, DataKeys: keys, GeoDir: *geoDir}).Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // uploads of large registry files
 		WriteTimeout:      10 * time.Minute,
@@ -139,4 +154,55 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 		return exitFailure
 	}
 	return exitOK
+}
+
+// demoKeyFile holds the data key a demo server generates for itself.
+const demoKeyFile = "demo-data-key"
+
+// dataKeys returns the key ring that seals personal contact data:
+// SHISHI_DATA_KEYS (see README: Personal data), or for a demo server
+// without one a key generated once into the data directory (readable by
+// the owner only) so that the demo can store phone numbers; on PostgreSQL,
+// which has no data directory of its own, a key that lasts until the
+// server stops. A production deployment keeps its keys out of the data
+// directory; without keys no phone number is taken.
+func dataKeys(env *cliEnv, dataDir string, embedded, withDemo bool, log *slog.Logger) (personal.KeyRing, error) {
+	if v := env.getenv("SHISHI_DATA_KEYS"); v != "" {
+		k, err := personal.ParseKeyRing(v)
+		if err != nil {
+			return personal.KeyRing{}, fmt.Errorf("SHISHI_DATA_KEYS: %w", err)
+		}
+		return k, nil
+	}
+	if !withDemo {
+		log.Warn("SHISHI_DATA_KEYS is not set: contact phone numbers cannot be stored")
+		return personal.KeyRing{}, nil
+	}
+	if !embedded {
+		k, err := personal.GenerateKey("demo1")
+		if err != nil {
+			return personal.KeyRing{}, err
+		}
+		log.Warn("demo: phone numbers are sealed with a key that lasts until the server stops; set SHISHI_DATA_KEYS")
+		return personal.ParseKeyRing(k)
+	}
+	path := filepath.Join(dataDir, demoKeyFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		k, err := personal.GenerateKey("demo1")
+		if err != nil {
+			return personal.KeyRing{}, err
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return personal.KeyRing{}, err
+		}
+		if err := os.WriteFile(path, []byte(k), 0o600); err != nil {
+			return personal.KeyRing{}, err
+		}
+		b = []byte(k)
+		log.Warn("demo: generated a data key in the data directory; set SHISHI_DATA_KEYS in production", slog.String("file", path))
+	} else if err != nil {
+		return personal.KeyRing{}, err
+	}
+	return personal.ParseKeyRing(strings.TrimSpace(string(b)))
 }
