@@ -14,6 +14,12 @@ import (
 	"github.com/shishi-health/shishi/store"
 )
 
+// isPublicPage reports whether pattern is one of the public progress pages,
+// which anyone may read and which know a logged-in visitor.
+func isPublicPage(pattern string) bool {
+	return strings.HasPrefix(pattern, "GET /public")
+}
+
 // sessionCookie holds the session token of a logged-in browser.
 const sessionCookie = "shishi_session"
 
@@ -150,7 +156,10 @@ func (s *Server) guard(rt route) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Public routes do not look at credentials: health checks must
-		// not depend on the sessions table.
+		// not depend on the sessions table. The public progress pages
+		// do, so that a logged-in visitor keeps the header and is not
+		// counted in the anonymous rate limit (an office behind one
+		// address would exhaust it).
 		var c caller
 		if rt.rule.target != targetPublic {
 			var err error
@@ -158,6 +167,10 @@ func (s *Server) guard(rt route) http.Handler {
 				fail(w, r, err)
 				return
 			}
+		} else if isPublicPage(rt.pattern) {
+			// A store error leaves the visitor anonymous: the page is
+			// public either way.
+			c, _ = s.resolveCaller(r)
 		}
 		r = r.WithContext(context.WithValue(r.Context(), principalKey{}, c))
 		if rt.rule.target != targetPublic && c.p.Role == 0 {
@@ -201,7 +214,7 @@ func (s *Server) guard(rt route) http.Handler {
 		// Public routes are limited per client address after the
 		// decision (which costs nothing for them) and before the handler,
 		// which may hash a password.
-		if rt.rule.target == targetPublic && s.rateLimited(w, r, rt) {
+		if rt.rule.target == targetPublic && c.p.Role == 0 && s.rateLimited(w, r, rt) {
 			return
 		}
 		if rt.raw != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/importer"
+	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
 	"github.com/shishi-health/shishi/store/storetest"
 	"github.com/shishi-health/shishi/web"
@@ -376,5 +377,31 @@ func TestCommitmentGeoDir(t *testing.T) {
 	r := do(t, h, "GET", "/?region=410100", nil)
 	if !strings.Contains(r.body, `data-map="/geo/410100.geojson?v=`) || !strings.Contains(r.body, "底图由部署单位提供") || strings.Contains(r.body, "非审图号") {
 		t.Errorf("dashboard with the deployment's map\n%s", excerpt(r.body))
+	}
+}
+
+// TestPublicRateLimit: anonymous visitors of the public pages share their
+// address's limit; a logged-in visitor is accountable and is not limited,
+// so an office behind one address does not lock itself out.
+func TestPublicRateLimit(t *testing.T) {
+	st := storetest.OpenSQLite(t)
+	srv := web.New(web.Config{Store: st, Tree: tree, Now: now, Version: "test", Logger: testLogger(t),
+		UploadDir: t.TempDir(), AnonymousRate: 1, AnonymousBurst: 3})
+	h := srv.Handler()
+	user := asUser(t, st, ensureUser(t, st, "national-rl", testPassword, auth.NationalSupervisor, region.CountryCode, "", ""), h)
+	statuses := func(h http.Handler) []int {
+		var out []int
+		for range 5 {
+			out = append(out, do(t, h, "GET", "/public/2025/410000", nil).status)
+		}
+		return out
+	}
+	if got := statuses(h); got[0] != 200 || got[4] != http.StatusTooManyRequests {
+		t.Errorf("anonymous: %v, want 200 first and 429 once over the burst", got)
+	}
+	for i, s := range statuses(user) {
+		if s != 200 {
+			t.Errorf("logged in, request %d: %d, want 200", i+1, s)
+		}
 	}
 }

@@ -67,7 +67,18 @@ var kinds = []struct{ name, doc string }{
 	{"api_children", "GET /api/regions/{code}/children"},
 	{"api_hospitals", "GET /api/hospitals?region={code}&limit=50"},
 	{"api_history", "GET /api/hospitals/{code}/history"},
+	{"dashboard", "GET /?as_of={date in 2025}"},
+	{"api_evaluation", "GET /api/commitments/2025/evaluation?region={code}&as_of={date}"},
+	{"target_page", "GET /commitments/2025/{target}?region={code}"},
+	{"public", "GET /public/2025/{province}"},
 }
+
+// commitmentDates are the as-of dates the commitment requests draw from:
+// month ends, as the dashboard's slider offers them.
+var commitmentDates = []string{"2025-03-31", "2025-06-30", "2025-09-30", "2025-12-31"}
+
+// targets are the 2025 targets the target pages draw from.
+var targets = []string{"pediatrics-general", "psych-sleep-clinics", "dialysis-counties", "childcare-per-1000", "lectures", "recognition-items"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -482,6 +493,14 @@ func (c *codes) path(kind string, rng *rand.Rand) string {
 		return "/api/hospitals?limit=50&region=" + anyRegion()
 	case "api_history":
 		return "/api/hospitals/" + one(c.hospitals) + "/history"
+	case "dashboard":
+		return "/?as_of=" + one(commitmentDates)
+	case "api_evaluation":
+		return "/api/commitments/2025/evaluation?region=" + anyRegion() + "&as_of=" + one(commitmentDates)
+	case "target_page":
+		return "/commitments/2025/" + one(targets) + "?region=" + anyRegion()
+	case "public":
+		return "/public/2025/" + one(c.provinces)
 	}
 	panic("unknown kind " + kind)
 }
