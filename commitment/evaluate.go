@@ -13,7 +13,9 @@ import (
 // Result is one target in one region on one date.
 type Result struct {
 	Target *Target
-	Region region.Division
+	// Region points into the evaluation's list of units: results are
+	// many (targets × 3,212 regions), so they share the units.
+	Region *region.Division
 	Status Status
 	// Value is the indicator: a share (0..1), a coverage (0..1), slots per
 	// 1,000, or a total. HasValue is false when there is nothing to compute
@@ -254,7 +256,7 @@ func (v *targetEval) run() []Result {
 	n := len(e.regions)
 	res := make([]Result, n)
 	for i := range res {
-		res[i] = Result{Target: t, Region: e.regions[i], op: t.Threshold.Op, goal: t.Threshold.Value,
+		res[i] = Result{Target: t, Region: &e.regions[i], op: t.Threshold.Op, goal: t.Threshold.Value,
 			Goal: t.Threshold.Value, HasGoal: t.HasThreshold}
 	}
 	switch t.Kind {

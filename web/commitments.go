@@ -49,14 +49,14 @@ const defaultSet = "2025"
 const evalTTL = 5 * time.Minute
 
 // maxEvaluations bounds the full evaluations kept. One of the 2025 set over
-// the whole country holds about 19 MB (27 targets × 3,212 regions), so four
-// stay well inside the server's memory budget; within evalTTL one user
-// rarely asks for more dates than that.
-const maxEvaluations = 4
+// the whole country holds about 15 MB (27 targets × 3,212 regions), so
+// three stay inside the server's memory budget (150 MB resident); the
+// dashboard's other dates cost one evaluation each.
+const maxEvaluations = 3
 
 // maxSnapshots bounds the trend snapshots kept: each holds one registry's
 // targets in every region on one date (at most 0.3 MB).
-const maxSnapshots = 96
+const maxSnapshots = 48
 
 // evalWorkers bounds the evaluations computed at once, whoever asks: each
 // is a national aggregation in the database and a pass over 3,212 regions,

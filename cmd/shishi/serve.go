@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -60,6 +61,12 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	log := sf.logger(env)
 	start := env.now()
+	// A soft memory limit makes the collector return the garbage of
+	// large evaluations before the resident size doubles; GOMEMLIMIT,
+	// when set, wins.
+	if env.getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	st, err := sf.open(ctx, log)
 	if err != nil {
 		return fail(env, "%v", err)
@@ -155,6 +162,10 @@ func cmdServe(ctx context.Context, env *cliEnv, args []string) int {
 	}
 	return exitOK
 }
+
+// defaultMemoryLimit is the server's soft memory limit (runtime/debug)
+// unless GOMEMLIMIT sets one: the budget of a small deployment.
+const defaultMemoryLimit = 150 << 20
 
 // demoKeyFile holds the data key a demo server generates for itself.
 const demoKeyFile = "demo-data-key"
