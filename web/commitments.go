@@ -119,7 +119,7 @@ func (s *Server) newCommitmentPages(geoDir string) *commitmentPages {
 
 // commitPageNames are the commitments pages drawn inside the layout;
 // public.html is a page of its own, for visitors without an account.
-var commitPageNames = []string{"dashboard", "commitments_target", "commitments_report"}
+var commitPageNames = []string{"dashboard", "commitments_target", "commitments_report", "commitments_dispatch"}
 
 // loadCommitmentTemplates parses the commitments pages with the layout and
 // the language's functions and adds them to the server's pages, so that

@@ -3,14 +3,17 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/shishi-health/shishi/audit"
 	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/importer"
+	"github.com/shishi-health/shishi/personal"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
 	"github.com/shishi-health/shishi/store/storetest"
@@ -404,4 +407,70 @@ func TestPublicRateLimit(t *testing.T) {
 			t.Errorf("logged in, request %d: %d, want 200", i+1, s)
 		}
 	}
+}
+
+// TestDispatchPage: the dispatch report between two dates as a page, as
+// Markdown and as Excel, limited to the caller's region.
+func TestDispatchPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		seedCommitments(t, st)
+		h := newHandler(t, st)
+		r := do(t, h, "GET", "/commitments/2025/dispatch?region=410000&from=2025-02-01&as_of=2025-12-31", nil)
+		if r.status != 200 || !strings.Contains(r.body, "调度报告") || !strings.Contains(r.body, "2025-02-01 → 2025-12-31") {
+			t.Fatalf("dispatch page: %d\n%s", r.status, excerpt(r.body))
+		}
+		md := do(t, h, "GET", "/commitments/2025/dispatch?region=410000&from=2025-02-01&as_of=2025-12-31&format=md", nil)
+		if md.status != 200 || !strings.HasPrefix(md.body, "# 2025年卫生健康系统为民服务实事项目调度报告") {
+			t.Errorf("dispatch md: %d\n%.300s", md.status, md.body)
+		}
+		x := do(t, h, "GET", "/commitments/2025/dispatch?region=410000&from=2025-02-01&as_of=2025-12-31&format=xlsx", nil)
+		if x.status != 200 || !strings.HasPrefix(x.body, "PK") {
+			t.Errorf("dispatch xlsx: %d", x.status)
+		}
+		if r := do(t, h, "GET", "/commitments/2025/dispatch?region=410000&from=2025-12-31&as_of=2025-09-11", nil); r.status != 400 {
+			t.Errorf("from after to: %d", r.status)
+		}
+
+	})
+}
+
+// TestResponsiblesPage: a reporter names the responsible officials of a
+// commitment for the region; the phone is sealed with the data key and
+// shown back in full to the region's readers, and its showing audited.
+func TestResponsiblesPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		seed(t, st)
+		key, err := personal.GenerateKey("t1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ring, err := personal.ParseKeyRing(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := web.New(web.Config{Store: st, Tree: tree, Now: now, Version: "test", Logger: testLogger(t),
+			UploadDir: t.TempDir(), DataKeys: ring})
+		h := asUser(t, st, ensureUser(t, st, "reporter-hn", testPassword, auth.Reporter, "410000", "", ""), srv.Handler())
+		form := url.Values{"commitment": {"dialysis"}, "leader": {"张副主任"}, "department": {"医政处"}, "contact": {"李科长"}, "phone": {"13812345678"}}
+		formType := []string{"Content-Type", "application/x-www-form-urlencoded"}
+		r := do(t, h, "POST", "/commitments/2025/responsibles?region=410000", form.Encode(), formType...)
+		if r.status != http.StatusSeeOther {
+			t.Fatalf("save: %d\n%s", r.status, excerpt(r.body))
+		}
+		r = do(t, h, "GET", "/commitments/2025/responsibles?region=410000", nil)
+		if r.status != 200 || !strings.Contains(r.body, "张副主任") || !strings.Contains(r.body, "13812345678") {
+			t.Errorf("page: %d\n%s", r.status, excerpt(r.body))
+		}
+		form.Set("contact", "王13812345678")
+		if r := do(t, h, "POST", "/commitments/2025/responsibles?region=410000", form.Encode(), formType...); r.status != 400 {
+			t.Errorf("a phone in the contact field: %d", r.status)
+		}
+		if r := do(t, h, "GET", "/commitments/2025/responsibles?region=420000", nil); r.status != 404 {
+			t.Errorf("another province: %d", r.status)
+		}
+		entries, _, err := st.AuditEntries(context.Background(), store.AuditQuery{Action: audit.ReadPersonal})
+		if err != nil || len(entries) == 0 {
+			t.Errorf("reading the phone left no audit entry: %v", err)
+		}
+	})
 }

@@ -30,6 +30,7 @@ func (s *Server) commitmentRoutes() []route {
 		{pattern: "GET /api/commitments/{set}/evaluation", rule: agg, api: true, summary: "A set evaluated on a date (?as_of=) for a region and each unit under it: value, goal, status, gap and projected date per target (?target= for one)", h: s.apiCommitmentEvaluation},
 		{pattern: "GET /api/commitments/{set}/trend", rule: agg, api: true, summary: "A target's value (?target=) in a region at month ends over the set's period", h: s.apiCommitmentTrend},
 		{pattern: "GET /commitments/{set}/report", rule: agg, h: s.reportCard},
+		{pattern: "GET /commitments/{set}/dispatch", rule: agg, h: s.dispatchReport},
 		{pattern: "GET /commitments/{set}/{target}", rule: agg, h: s.targetPage},
 		{pattern: "GET /commitments/{set}/{target}/gaps.xlsx", rule: rule{auth.Export, targetRegionQuery}, h: s.gapDownload},
 		// Boundaries need a login (geoFile says why), but no right: they
