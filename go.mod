@@ -3,6 +3,7 @@ module github.com/shishi-health/shishi
 go 1.26.8
 
 require (
+	github.com/6tail/lunar-go v1.4.4
 	github.com/chromedp/chromedp v0.23.0
 	github.com/google/cel-go v0.31.0
 	github.com/jackc/pgx/v5 v5.12.0

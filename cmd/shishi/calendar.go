@@ -53,6 +53,7 @@ func calendarSubcommands() []calendarSubcommand {
 	return []calendarSubcommand{
 		{"workdays", "the date N working days after a date, or the working days between two dates", calendarWorkdays},
 		{"holidays", "list a year's holidays and adjusted working days (调休上班)", calendarHolidays},
+		{"terms", "list a year's 24 solar terms (二十四节气) in Beijing time", calendarTerms},
 	}
 }
 
