@@ -474,3 +474,27 @@ func TestResponsiblesPage(t *testing.T) {
 		}
 	})
 }
+
+// TestHotlineRegister: the 12356 register lists the region's lines with
+// their flags, as a page and as Excel, within the caller's scope.
+func TestHotlineRegister(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		seed(t, st)
+		h := newHandler(t, st)
+		r := do(t, h, "GET", "/hotlines/register?region=410000&as_of=2025-12-31", nil)
+		if r.status != 200 || !strings.Contains(r.body, "郑州市12356心理援助热线") || !strings.Contains(r.body, "共1条热线，其中0条需整改") {
+			t.Errorf("register: %d\n%s", r.status, excerpt(r.body))
+		}
+		x := do(t, h, "GET", "/hotlines/register?region=410000&as_of=2025-12-31&format=xlsx", nil)
+		if x.status != 200 || !strings.HasPrefix(x.body, "PK") {
+			t.Errorf("register xlsx: %d", x.status)
+		}
+		if r := do(t, h, "GET", "/hotlines/register?region=420000&as_of=2025-12-31", nil); r.status != 200 || strings.Contains(r.body, "郑州市12356") {
+			t.Errorf("another province lists Zhengzhou's line: %d", r.status)
+		}
+		hn := asUser(t, st, ensureUser(t, st, "county-hl", testPassword, auth.CountySupervisor, "410122", "", ""), newServer(t, st).Handler())
+		if r := do(t, hn, "GET", "/hotlines/register?region=410000", nil); r.status != 404 {
+			t.Errorf("a county supervisor reads the province's register: %d", r.status)
+		}
+	})
+}

@@ -23,6 +23,8 @@ func (s *Server) responsibleRoutes() []route {
 	return []route{
 		{pattern: "GET /commitments/{set}/responsibles", rule: rule{auth.ReadAggregates, targetRegionQuery}, h: s.responsiblesPage},
 		{pattern: "POST /commitments/{set}/responsibles", rule: rule{auth.SubmitFigures, targetRegionQuery}, h: s.saveResponsible},
+		// The 12356 register (hotlines.go): registry and reported calls.
+		{pattern: "GET /hotlines/register", rule: rule{auth.ReadAggregates, targetRegionQuery}, h: s.hotlineRegister},
 	}
 }
 
