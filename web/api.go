@@ -536,35 +536,9 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-	var name string
-	var body io.Reader
-	if ct := r.Header.Get("Content-Type"); strings.HasPrefix(ct, "multipart/form-data") {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			return badRequest("err.not_multipart")
-		}
-		for {
-			part, err := mr.NextPart()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return uploadError(err)
-			}
-			if part.FormName() == "file" {
-				name, body = cleanFileName(part.FileName()), part
-				break
-			}
-			part.Close()
-		}
-		if body == nil || name == "" {
-			return badRequest("import.no_file")
-		}
-	} else {
-		name, body = cleanFileName(q.Get("filename")), r.Body
-		if name == "" {
-			return badRequest("err.no_filename")
-		}
+	name, body, err := uploadedFile(r)
+	if err != nil {
+		return err
 	}
 	lang := langOf(r)
 	rep, err := s.importFile(r.Context(), k, name, body, importer.Options{
@@ -583,4 +557,39 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 		return &webError{kind: kindBadRequest, text: err.Error(), err: err}
 	}
 	return err
+}
+
+// uploadedFile returns the file an API upload carries: the "file" part of
+// a multipart body, or the whole body named by ?filename=. The body is
+// read as it streams; nothing is buffered.
+func uploadedFile(r *http.Request) (name string, body io.Reader, err error) {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		name = cleanFileName(r.URL.Query().Get("filename"))
+		if name == "" {
+			return "", nil, badRequest("err.no_filename")
+		}
+		return name, r.Body, nil
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "", nil, badRequest("err.not_multipart")
+	}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", nil, uploadError(err)
+		}
+		if part.FormName() == "file" {
+			name, body = cleanFileName(part.FileName()), part
+			break
+		}
+		part.Close()
+	}
+	if body == nil || name == "" {
+		return "", nil, badRequest("import.no_file")
+	}
+	return name, body, nil
 }

@@ -710,18 +710,11 @@ func (s *Server) reportCard(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("err.unknown_region", code)
 	}
-	format := r.URL.Query().Get("format")
-	switch format {
-	case "", "html", "md", "xlsx":
-	default:
-		return badRequest("commit.err_format", format)
+	format, err := s.reportFormat(r, code)
+	if err != nil {
+		return err
 	}
 	pr := principalOf(r)
-	if format == "md" || format == "xlsx" {
-		if err := s.allow(r, auth.Export, regionTarget(pr, code), notFound("err.unknown_region", code)); err != nil {
-			return err
-		}
-	}
 	asOf, err := s.commitDate(r, set)
 	if err != nil {
 		return err
@@ -738,16 +731,7 @@ func (s *Server) reportCard(w http.ResponseWriter, r *http.Request) error {
 	name := rc.Title() + "-" + d.Name + "-" + asOf
 	switch format {
 	case "md":
-		var b bytes.Buffer
-		if err := rc.Markdown(&b); err != nil {
-			return err
-		}
-		h := w.Header()
-		h.Set("Content-Type", "text/markdown; charset=utf-8")
-		h.Set("Content-Disposition", contentDisposition(name+".md", fallback+".md"))
-		h.Set("Cache-Control", "no-store")
-		_, err := w.Write(b.Bytes())
-		return err
+		return writeMarkdown(w, name+".md", fallback+".md", rc.Markdown)
 	case "xlsx":
 		return s.download(w, r, name+".xlsx", fallback+".xlsx", table.XLSX, func(dw io.Writer) error {
 			return table.WriteRows(dw, table.XLSX, "成绩单", rc.Rows())
@@ -831,4 +815,36 @@ func (s *Server) geoFile(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "private, max-age=3600")
 	http.ServeContent(w, r, file, time.Time{}, bytes.NewReader(b))
 	return nil
+}
+
+// writeMarkdown answers with a Markdown download written by write, as a
+// whole: an error while writing becomes an error page, not half a file.
+func writeMarkdown(w http.ResponseWriter, name, fallback string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/markdown; charset=utf-8")
+	h.Set("Content-Disposition", contentDisposition(name, fallback))
+	h.Set("Cache-Control", "no-store")
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// reportFormat reads ?format= of a report page: html (the default) or a
+// Markdown or Excel download, which needs the Export right in the region.
+func (s *Server) reportFormat(r *http.Request, code string) (string, error) {
+	format := r.URL.Query().Get("format")
+	switch format {
+	case "", "html", "md", "xlsx":
+	default:
+		return "", badRequest("commit.err_format", format)
+	}
+	if format == "md" || format == "xlsx" {
+		if err := s.allow(r, auth.Export, regionTarget(principalOf(r), code), notFound("err.unknown_region", code)); err != nil {
+			return "", err
+		}
+	}
+	return format, nil
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"bytes"
 	"io"
 	"net/http"
 	"strings"
@@ -48,18 +47,11 @@ func (s *Server) dispatchReport(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return badRequest("err.unknown_region", code)
 	}
-	format := r.URL.Query().Get("format")
-	switch format {
-	case "", "html", "md", "xlsx":
-	default:
-		return badRequest("commit.err_format", format)
+	format, err := s.reportFormat(r, code)
+	if err != nil {
+		return err
 	}
 	pr := principalOf(r)
-	if format == "md" || format == "xlsx" {
-		if err := s.allow(r, auth.Export, regionTarget(pr, code), notFound("err.unknown_region", code)); err != nil {
-			return err
-		}
-	}
 	to, err := s.commitDate(r, set)
 	if err != nil {
 		return err
@@ -104,16 +96,7 @@ func (s *Server) dispatchReport(w http.ResponseWriter, r *http.Request) error {
 	name := set.Title + "调度-" + d.Name + "-" + from + "-" + to
 	switch format {
 	case "md":
-		var b bytes.Buffer
-		if err := dr.Markdown(&b); err != nil {
-			return err
-		}
-		h := w.Header()
-		h.Set("Content-Type", "text/markdown; charset=utf-8")
-		h.Set("Content-Disposition", contentDisposition(name+".md", fallback+".md"))
-		h.Set("Cache-Control", "no-store")
-		_, err := w.Write(b.Bytes())
-		return err
+		return writeMarkdown(w, name+".md", fallback+".md", dr.Markdown)
 	case "xlsx":
 		header, rows := dr.Rows(lang)
 		return s.download(w, r, name+".xlsx", fallback+".xlsx", table.XLSX, func(dw io.Writer) error {

@@ -1630,35 +1630,9 @@ func (f *figurePages) apiTotals(w http.ResponseWriter, r *http.Request) error {
 func (f *figurePages) apiImport(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	r.Body = http.MaxBytesReader(w, r.Body, maxFigureUpload)
-	var name string
-	var body io.Reader
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		mr, err := r.MultipartReader()
-		if err != nil {
-			return badRequest("err.not_multipart")
-		}
-		for {
-			part, err := mr.NextPart()
-			if errors.Is(err, io.EOF) {
-				break
-			}
-			if err != nil {
-				return uploadError(err)
-			}
-			if part.FormName() == "file" {
-				name, body = cleanFileName(part.FileName()), part
-				break
-			}
-			part.Close()
-		}
-		if body == nil || name == "" {
-			return badRequest("import.no_file")
-		}
-	} else {
-		name, body = cleanFileName(q.Get("filename")), r.Body
-		if name == "" {
-			return badRequest("err.no_filename")
-		}
+	name, body, err := uploadedFile(r)
+	if err != nil {
+		return err
 	}
 	lang := langOf(r)
 	rep, err := f.importFile(r, name, body, importer.FigureOptions{Partial: boolParam(q, "partial"), DryRun: boolParam(q, "dry_run"),

@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/shishi-health/shishi/commitment"
-	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/region"
 )
 
@@ -55,14 +55,11 @@ type evalRow struct {
 
 func cmdEval(ctx context.Context, env *cliEnv, args []string) int {
 	fs := newFlagSet(env, "eval", "--commitments 2025|FILE.yaml [--region CODE] [--as-of DATE] [--format table|json]")
-	var sf storeFlags
-	sf.register(fs, env)
-	setName := fs.String("commitments", "2025", "a shipped set (2025, 2025-2027) or a commitments YAML file")
-	regionCode := fs.String("region", region.CountryCode, "the region shown with the units directly under it")
-	asOf := fs.String("as-of", "", "evaluate on this date, YYYY-MM-DD (default today)")
+	var ef evalFlags
+	ef.storeFlags.register(fs, env)
+	ef.register(fs, env)
 	format := fs.String("format", "table", "table or json")
 	lang := fs.String("lang", "zh", "titles and statuses: zh or en")
-	trend := fs.Int("trend-days", defaultTrendDays, "days back the trend that projects completion is drawn from (0: none)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return flagExit(err)
@@ -74,33 +71,13 @@ func cmdEval(ctx context.Context, env *cliEnv, args []string) int {
 	if *format != "table" && *format != "json" {
 		return fail(env, "--format: %q (want table or json)", *format)
 	}
-	set, err := loadSet(*setName)
-	if err != nil {
-		return fail(env, "--commitments: %v", err)
-	}
-	date := chinaToday(env.now())
-	if *asOf != "" {
-		if date, err = facility.ParseDate(*asOf); err != nil {
-			return fail(env, "--as-of: %v", err)
-		}
-	}
-	st, err := sf.open(ctx, sf.logger(env))
+	st, ev, err := ef.evaluate(ctx, env)
 	if err != nil {
 		return fail(env, "%v", err)
 	}
 	defer st.Close()
-	tree, err := loadTree(ctx, st)
-	if err != nil {
-		return fail(env, "%v", err)
-	}
-	top, ok := tree.Get(*regionCode)
-	if !ok {
-		return fail(env, "--region: unknown region code %q", *regionCode)
-	}
-	ev, err := st.Evaluate(ctx, set, tree, date, *trend)
-	if err != nil {
-		return fail(env, "%v", err)
-	}
+	set, date, tree := ev.Set, ev.AsOf, ev.Tree()
+	top, _ := tree.Get(ef.region)
 	codes := []string{top.Code}
 	for _, c := range tree.Children(top.Code) {
 		codes = append(codes, c.Code)
@@ -126,27 +103,37 @@ func cmdEval(ctx context.Context, env *cliEnv, args []string) int {
 	for _, p := range ev.Problems {
 		fmt.Fprintf(env.stderr, "warning: %s\n", p)
 	}
-	if *format == "json" {
-		enc := json.NewEncoder(env.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(map[string]any{"commitments": set.ID, "region": top.Code, "as_of": date, "results": rows}); err != nil {
-			return fail(env, "%v", err)
-		}
-		return exitOK
+	w, closeOut, err := output(env, ef.out)
+	if err != nil {
+		return fail(env, "%v", err)
 	}
-	fmt.Fprintf(env.stdout, "%s — %s, %s %s\n\n", set.Label(*lang), top.Name, map[bool]string{true: "截至", false: "as of"}[strings.HasPrefix(*lang, "zh")], date)
-	tw := tabwriter.NewWriter(env.stdout, 0, 0, 2, ' ', 0)
+	if err := writeEval(w, *format, *lang, set, top, date, rows); err != nil {
+		closeOut()
+		return fail(env, "%v", err)
+	}
+	if err := closeOut(); err != nil {
+		return fail(env, "%v", err)
+	}
+	return exitOK
+}
+
+// writeEval writes eval's rows as JSON or as a table.
+func writeEval(w io.Writer, format, lang string, set *commitment.Set, top region.Division, date string, rows []evalRow) error {
+	if format == "json" {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(map[string]any{"commitments": set.ID, "region": top.Code, "as_of": date, "results": rows})
+	}
+	fmt.Fprintf(w, "%s — %s, %s %s\n\n", set.Label(lang), top.Name, map[bool]string{true: "截至", false: "as of"}[strings.HasPrefix(lang, "zh")], date)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\ttarget\tregion\tvalue\ttarget value\tdeadline\tstatus\tgap\tprojected")
 	for _, r := range rows {
 		status := r.Status
 		if st, err := commitment.ParseStatus(r.Status); err == nil {
-			status = st.Label(*lang)
+			status = st.Label(lang)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s %s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Commitment, r.Target, r.Region, r.RegionName,
 			r.Display, r.Goal, r.Deadline, status, r.Gap, r.Projected)
 	}
-	if err := tw.Flush(); err != nil {
-		return fail(env, "%v", err)
-	}
-	return exitOK
+	return tw.Flush()
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"fmt"
 
 	"github.com/shishi-health/shishi/commitment"
@@ -12,19 +13,19 @@ import (
 	"github.com/shishi-health/shishi/table"
 )
 
-// evalFlags are the flags report and gaps share with eval.
+// evalFlags are the flags eval, report, gaps and dispatch share.
 type evalFlags struct {
 	storeFlags
 	set, region, asOf, out string
+	trendDays              int
 }
 
-func (ef *evalFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-}, env *cliEnv) {
+func (ef *evalFlags) register(fs *flag.FlagSet, env *cliEnv) {
 	fs.StringVar(&ef.set, "commitments", "2025", "a shipped set (2025, 2025-2027) or a commitments YAML file")
 	fs.StringVar(&ef.region, "region", region.CountryCode, "the region (GB/T 2260 code; 000000 is the country)")
 	fs.StringVar(&ef.asOf, "as-of", "", "evaluate on this date, YYYY-MM-DD (default today)")
 	fs.StringVar(&ef.out, "out", "", "write to this file instead of standard output")
+	fs.IntVar(&ef.trendDays, "trend-days", defaultTrendDays, "days back the trend that projects completion is drawn from (0: none)")
 }
 
 // evaluate opens the store and evaluates the set for the flags.
@@ -52,7 +53,7 @@ func (ef *evalFlags) evaluate(ctx context.Context, env *cliEnv) (*store.Store, *
 		st.Close()
 		return nil, nil, fmt.Errorf("--region: unknown region code %q", ef.region)
 	}
-	ev, err := st.Evaluate(ctx, set, tree, date, defaultTrendDays)
+	ev, err := st.Evaluate(ctx, set, tree, date, ef.trendDays)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
