@@ -7,7 +7,8 @@ import (
 )
 
 // FigureCatalog returns the catalog of periodic figures (package figure)
-// that the sets declare: every figure of every set, the first declaration
+// that the sets declare: every figure of every set but those counted from a
+// register (FigureKind.Register), the first declaration
 // of a code winning, with the sets' checks whose figures are all declared.
 // It fails on a figure figure's validation cannot take (an unknown
 // period), which the package's tests rule out for the shipped sets.
@@ -16,6 +17,9 @@ func FigureCatalog(sets []*Set) (*figure.Catalog, error) {
 	seen := map[string]bool{}
 	for _, s := range sets {
 		for _, f := range s.Figures {
+			if f.Register != "" {
+				continue // counted from its register, not reported
+			}
 			if seen[f.Code] {
 				continue
 			}

@@ -57,6 +57,7 @@ type rawFigure struct {
 	UnitEN      string  `yaml:"unit_en"`
 	Max         float64 `yaml:"max"`
 	Aggregate   string  `yaml:"aggregate"`
+	Register    string  `yaml:"register"`
 	line        int
 }
 
@@ -252,6 +253,15 @@ func (p *parser) set(raw rawSet) *Set {
 			f.Latest = true
 		default:
 			p.errorf(rf.line, "figure %s: aggregate %q (want sum or latest)", f.Code, rf.Aggregate)
+		}
+		switch rf.Register {
+		case "", RegisterLectures, RegisterConferences:
+			f.Register = rf.Register
+		default:
+			p.errorf(rf.line, "figure %s: register %q (want %s or %s)", f.Code, rf.Register, RegisterLectures, RegisterConferences)
+		}
+		if f.Register != "" && f.Latest {
+			p.errorf(rf.line, "figure %s: a register's count is a flow, not aggregate: latest", f.Code)
 		}
 		lv, err := region.ParseLevel(rf.Level)
 		if err != nil {

@@ -350,8 +350,19 @@ type FigureKind struct {
 	// recognised, hospitals complying. Its value on a date is the latest
 	// approved period's, not the sum of the periods (aggregate: latest).
 	Latest bool
-	Line   int
+	// Register, when set, names the register the figure is counted from
+	// instead of being reported: RegisterLectures (the lecture log) or
+	// RegisterConferences (the press conferences held). Such a figure is
+	// not in the reporting catalog.
+	Register string
+	Line     int
 }
+
+// The registers a figure may be counted from.
+const (
+	RegisterLectures    = "lectures"
+	RegisterConferences = "conferences"
+)
 
 // FigureCheck is a cross-field rule of reported figures (校验规则), a CEL
 // expression over the figures' codes: "hotline_answered <= hotline_received".

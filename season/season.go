@@ -161,3 +161,38 @@ func computed(year int, t Term) time.Time {
 	// exact value; ±100 years is ±3.2e18 ns, inside int64.
 	return j2000Beijing.Add(time.Duration(math.Round(days * 86400 * 1e9)))
 }
+
+// Beijing returns the fixed UTC+8 zone the moments are given in.
+func Beijing() *time.Location { return beijing }
+
+// Current returns the term in effect at t: the latest moment at or before
+// t, which in early January is the previous year's 冬至.
+func Current(t time.Time) (Moment, error) {
+	t = t.In(beijing)
+	for _, y := range []int{t.Year(), t.Year() - 1} {
+		ms, err := Terms(y)
+		if err != nil {
+			return Moment{}, err
+		}
+		for i := len(ms) - 1; i >= 0; i-- {
+			if !ms[i].At.After(t) {
+				return ms[i], nil
+			}
+		}
+	}
+	return Moment{}, fmt.Errorf("solar term at %s: %w", t.Format(time.RFC3339), ErrYearOutOfRange)
+}
+
+// Next returns the moment that follows m: the next term of its year, or
+// 小寒 of the next year after 冬至.
+func Next(m Moment) (Moment, error) {
+	y, i := m.At.Year(), m.Term.Index
+	if i == len(terms) {
+		y, i = y+1, 0
+	}
+	ms, err := Terms(y)
+	if err != nil {
+		return Moment{}, err
+	}
+	return ms[i], nil
+}

@@ -291,3 +291,38 @@ func BenchmarkTerms(b *testing.B) {
 		}
 	}
 }
+
+func TestCurrent(t *testing.T) {
+	at := func(s string) time.Time {
+		v, err := time.ParseInLocation("2006-01-02 15:04", s, Beijing())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		at, want, next string
+	}{
+		{"2025-11-22 09:35", "立冬", "小雪"}, // 小雪 begins at 09:36
+		{"2025-11-22 09:36", "小雪", "大雪"},
+		{"2025-12-31 23:59", "冬至", "小寒"},
+		{"2026-01-01 00:00", "冬至", "小寒"}, // still 2025's 冬至
+		{"2025-04-04 20:49", "清明", "谷雨"},
+	}
+	for _, tt := range tests {
+		m, err := Current(at(tt.at))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := Next(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Term.Name != tt.want || n.Term.Name != tt.next || !n.At.After(m.At) {
+			t.Errorf("Current(%s) = %s, next %s at %s; want %s, next %s", tt.at, m.Term.Name, n.Term.Name, n.At, tt.want, tt.next)
+		}
+	}
+	if _, err := Current(time.Date(1900, 1, 2, 0, 0, 0, 0, time.UTC)); err == nil {
+		t.Error("Current before 1900's 小寒 answered")
+	}
+}

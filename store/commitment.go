@@ -99,12 +99,31 @@ func (s *Store) GroupFacilities(ctx context.Context, sc *facility.Schema, keys, 
 // figureFacts returns, per figure code and reporting region, the approved
 // figures in effect on asOf for the periods from the set's start to asOf:
 // a flow summed over its periods (ApprovedFigureTotals), a level (Latest)
-// from its latest approved period.
+// from its latest approved period, and a register's figure counted from
+// the register (lectures per team's region or hospital's county,
+// conferences held for the country).
 func (s *Store) figureFacts(ctx context.Context, set *commitment.Set, codes []string, asOf string) (map[string]map[string]float64, error) {
 	out := map[string]map[string]float64{}
 	var flows, levels []string
 	for _, c := range codes {
-		if f, ok := set.Figure(c); ok && f.Latest {
+		f, ok := set.Figure(c)
+		switch {
+		case ok && f.Register == commitment.RegisterLectures:
+			n, err := s.countLectures(ctx, set.From, set.To, asOf)
+			if err != nil {
+				return nil, err
+			}
+			out[c] = n
+			continue
+		case ok && f.Register == commitment.RegisterConferences:
+			n, err := s.countConferences(ctx, set.From, set.To, asOf)
+			if err != nil {
+				return nil, err
+			}
+			out[c] = n
+			continue
+		}
+		if ok && f.Latest {
 			levels = append(levels, c)
 		} else {
 			flows = append(flows, c)

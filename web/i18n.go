@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
 )
 
 // The languages of the interface. Chinese comes first: it is the default
@@ -42,16 +43,32 @@ func (c catalog) T(key string, args ...any) string {
 	return s
 }
 
+// loadCatalogs reads each language's catalog: i18n/<lang>.json and the
+// files of its modules, i18n/<lang>.<module>.json, which may not repeat a
+// key.
 func loadCatalogs() (map[string]catalog, error) {
 	out := map[string]catalog{}
 	for _, l := range langs {
-		b, err := catalogFiles.ReadFile("i18n/" + l + ".json")
+		names, err := fs.Glob(catalogFiles, "i18n/"+l+".*json")
 		if err != nil {
 			return nil, err
 		}
-		var c catalog
-		if err := json.Unmarshal(b, &c); err != nil {
-			return nil, fmt.Errorf("i18n/%s.json: %w", l, err)
+		c := catalog{}
+		for _, name := range names {
+			b, err := catalogFiles.ReadFile(name)
+			if err != nil {
+				return nil, err
+			}
+			var part catalog
+			if err := json.Unmarshal(b, &part); err != nil {
+				return nil, fmt.Errorf("%s: %w", name, err)
+			}
+			for k, v := range part {
+				if _, dup := c[k]; dup {
+					return nil, fmt.Errorf("%s: key %q is already in another file", name, k)
+				}
+				c[k] = v
+			}
 		}
 		out[l] = c
 	}

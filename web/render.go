@@ -25,7 +25,8 @@ var templateFiles embed.FS
 var staticFiles embed.FS
 
 // pageNames are the pages, one template file each besides layout.html.
-var pageNames = []string{"region", "facilities", "facility", "search", "import", "import_report", "error", "login", "account", "audit", "responsibles", "hotlines"}
+var pageNames = []string{"region", "facilities", "facility", "search", "import", "import_report", "error", "login", "account", "audit", "responsibles", "hotlines",
+	"conferences", "public_conferences", "lectures", "lecture_quota"}
 
 // templates holds every page parsed once per language, with the language's
 // functions (t, label, …) bound at parse time, so that templates need not

@@ -315,6 +315,8 @@ func (s *Server) routes() []route {
 	rt = append(rt, s.responsibleRoutes()...)
 	rt = append(rt, s.commitmentRoutes()...)
 	rt = append(rt, s.figureRoutes()...)
+	rt = append(rt, s.conferenceRoutes()...)
+	rt = append(rt, s.lectureRoutes()...)
 	rt = append(rt,
 		route{pattern: "POST /api/import/{registry}", rule: rule{auth.Import, targetScope}, api: true, summary: "Import a CSV or XLSX file into a registry", h: s.apiImport},
 		route{pattern: "GET /api/export/{registry}", rule: rule{auth.Export, targetRegionQuery}, api: true, summary: "Export a registry as CSV or XLSX", h: s.apiExport},
