@@ -103,7 +103,8 @@ func concrete(pattern, reg, registry, code string) (method, target string) {
 		p = strings.Replace(p, "{file}", reg+".geojson", 1)
 	}
 	r := strings.NewReplacer("{registry}", registry, "{code}", code, "{file}", registry+".csv",
-		"{token}", "0123456789abcdef0123456789abcdef", "{set}", "2025", "{target}", "pediatrics-general")
+		"{token}", "0123456789abcdef0123456789abcdef", "{set}", "2025", "{target}", "pediatrics-general",
+		"{year}", "2025", "{term}", "22", "{id}", "1")
 	p = r.Replace(p)
 	switch {
 	case p == "/static/":
