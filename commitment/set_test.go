@@ -82,6 +82,8 @@ func TestParseErrors(t *testing.T) {
 		{"bad threshold", target("        kind: total\n        registry: childcare\n        sum: slots\n        target: lots\n        deadline: 2025-05-01\n"), `"lots" is not a comparison`},
 		{"sum not a number", target("        kind: total\n        registry: childcare\n        sum: name\n"), `sum "name" is not a number field`},
 		{"deadline outside", target("        kind: total\n        registry: childcare\n        sum: slots\n        target: \">= 1\"\n        deadline: 2026-05-01\n"), "outside the set's period"},
+		{"bad register", head + "figures:\n  - {code: talks, title: t, period: month, level: prefecture, register: podcasts}\n", `x.yaml:6: figure talks: register "podcasts" (want lectures or conferences)`},
+		{"register level", head + "figures:\n  - {code: talks, title: t, period: month, level: prefecture, register: lectures, aggregate: latest}\n", "a register's count is a flow"},
 		{"bad units", target("        kind: coverage\n        registry: hospitals\n        units: {of: planets}\n"), `units.of "planets"`},
 	}
 	for _, tc := range tests {
@@ -149,8 +151,27 @@ func TestFigureCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ := Find(sets, "2025")
-	if len(cat.Kinds) != len(s.Figures) || len(cat.Checks) != len(s.Checks) {
-		t.Errorf("catalog has %d kinds and %d checks, the file %d and %d", len(cat.Kinds), len(cat.Checks), len(s.Figures), len(s.Checks))
+	// Every figure of the file is reported but those counted from a
+	// register: the lecture log and the press conferences held.
+	var reported int
+	registers := map[string]string{}
+	for _, f := range s.Figures {
+		if f.Register == "" {
+			reported++
+		} else {
+			registers[f.Code] = f.Register
+		}
+	}
+	if len(cat.Kinds) != reported || len(cat.Checks) != len(s.Checks) {
+		t.Errorf("catalog has %d kinds and %d checks, the file %d reported and %d", len(cat.Kinds), len(cat.Checks), reported, len(s.Checks))
+	}
+	if registers["lectures"] != RegisterLectures || registers["press_conferences"] != RegisterConferences || len(registers) != 2 {
+		t.Errorf("figures from registers: %v", registers)
+	}
+	for code := range registers {
+		if _, ok := cat.Kind(code); ok {
+			t.Errorf("%s is counted from a register but reportable", code)
+		}
 	}
 	k, ok := cat.Kind("affordable_slots_target")
 	if !ok || k.DueOn != "04-10" {

@@ -204,6 +204,14 @@ func Load(ctx context.Context, st *store.Store, t *region.Tree, o Options, progr
 	if _, err := LoadFigures(ctx, st, t, o); err != nil {
 		return sum, err
 	}
+	// The registers of commitments 2 and 8: the lectures are drawn from
+	// the hospitals just written.
+	if _, err := LoadConferences(ctx, st, o); err != nil {
+		return sum, err
+	}
+	if _, err := LoadLectures(ctx, st, t, o); err != nil {
+		return sum, err
+	}
 	return sum, nil
 }
 

@@ -24,8 +24,9 @@ const streamFigures uint64 = 101
 //	crisis interventions                         May – November   ≈ 9,700 ("近万")
 //	outpatient deposits refunded (yuan)          March – November ≈ 9 billion ("约90亿元")
 //	accounts refunded                            March – November ≈ 140 million ("约1.4亿")
-//	expert lectures (prefecture and province teams, national)  2025   ≈ 5,900 (> 5,000)
-//	seasonal health press conferences            February – December  22 (≥ 20)
+//
+// The lectures and the press conferences are not reported figures but
+// registers (lectures.go, conferences.go).
 //
 // Every prefecture-level city (and municipality) reports recognised test
 // items quarterly, over 200 everywhere from the second quarter but for
@@ -38,16 +39,11 @@ const streamFigures uint64 = 101
 // and the country's own) five days after it, so a figure counts from the
 // day it is approved.
 const (
-	demoAnswered     = 720_000.0 // May – November
-	demoRefundYuan   = 9e9       // March – November
-	demoRefundAccts  = 1.4e8
-	demoDischarges   = 2.5e7 // a month, the country
-	demoLecturesCity = 18.0  // a year, an average city's team
+	demoAnswered    = 720_000.0 // May – November
+	demoRefundYuan  = 9e9       // March – November
+	demoRefundAccts = 1.4e8
+	demoDischarges  = 2.5e7 // a month, the country
 )
-
-// lectureShare spreads a year's lectures over the months: few while the
-// expert teams form, then steady.
-var lectureShare = [12]float64{0.03, 0.05, 0.08, 0.09, 0.09, 0.09, 0.08, 0.09, 0.10, 0.11, 0.10, 0.09}
 
 // LoadFigures writes the demo's periodic figures for 2025 into st,
 // submitted and approved on the dates above by the system account, and
@@ -83,7 +79,6 @@ func LoadFigures(ctx context.Context, st *store.Store, t *region.Tree, o Options
 		for _, c := range cities {
 			s := share(c)
 			v := map[string]float64{}
-			v["lectures"] = round(demoLecturesCity * math.Sqrt(s*float64(len(cities))) * lectureShare[m-1] * noise(0.7, 1.3))
 			if m >= 5 && m <= 12 {
 				answered := round(demoAnswered / 7 * s * noise(0.85, 1.15))
 				v["hotline_answered"] = answered
@@ -99,17 +94,6 @@ func LoadFigures(ctx context.Context, st *store.Store, t *region.Tree, o Options
 			v["settled_3wd"] = round(discharges * min(0.995, noise(0.9, 0.95)+0.004*float64(m)))
 			entries = append(entries, dated{region: c.Code, period: p, values: v})
 		}
-		for _, pr := range provinces {
-			if pr.Kind == region.KindMunicipality {
-				continue // its city entry holds its team's lectures
-			}
-			entries = append(entries, dated{region: pr.Code, period: p, values: map[string]float64{"lectures": round(noise(0.8, 2.0))}})
-		}
-		conferences := 2.0
-		if m == 1 {
-			conferences = 0 // the series began in February
-		}
-		entries = append(entries, dated{region: region.CountryCode, period: p, values: map[string]float64{"press_conferences": conferences, "lectures": 1}})
 	}
 	for q := 1; q <= 4; q++ {
 		p := figure.Period{Span: figure.Quarter, Year: 2025, N: q}

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/lecture"
+	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
 	"github.com/shishi-health/shishi/store/storetest"
 )
@@ -128,6 +130,53 @@ func testLoad(t *testing.T, st *store.Store, withProgress bool, loaded func()) {
 	}
 	if level23 != publicGeneral23 || without != 0 {
 		t.Errorf("store: %d public level-2/3 general hospitals, %d of them without pediatrics; want %d and 0", level23, without, publicGeneral23)
+	}
+	checkLectures(t, st)
+}
+
+// checkLectures checks the demo's lecture log against the quotas it was
+// drawn to, computed from the log and the registry as the quota page does.
+func checkLectures(t *testing.T, st *store.Store) {
+	ctx := context.Background()
+	all, n, err := st.Lectures(ctx, store.LectureQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := st.LectureCounts(ctx, "", "2025-01-01", "2025-12-31")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hospitals, _, err := st.Facilities(ctx, facility.Hospitals, store.Query{AsOf: lastDay})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := lecture.Quota(tree(t), region.CountryCode, hospitals, counts, lecture.NoticeRules(2025))
+	var teams, hosp, shortTeams, shortHosp int
+	for _, s := range subjects {
+		if s.Kind == lecture.Team {
+			teams++
+			if s.Short() > 0 {
+				shortTeams++
+			}
+		} else {
+			hosp++
+			if s.Short() > 0 {
+				shortHosp++
+			}
+		}
+	}
+	t.Logf("%d lectures; %d teams (%d short), %d qualifying hospitals (%d short)", n, teams, shortTeams, hosp, shortHosp)
+	// 31 provinces and 333 prefectures form teams with a quota.
+	if teams != 31+333 || n != len(all) || n <= 5000 {
+		t.Errorf("%d lectures (%d listed), %d teams; want over 5,000 and 364 teams", n, len(all), teams)
+	}
+	if shortTeams < 5 || shortTeams > 30 || hosp < 500 || shortHosp < hosp/50 || shortHosp > hosp/8 {
+		t.Errorf("%d of %d teams and %d of %d hospitals short of quota: not the demo's shares", shortTeams, teams, shortHosp, hosp)
+	}
+	for _, l := range all[:100] {
+		if err := l.Validate(tree(t), "2026-01-01"); err != nil {
+			t.Errorf("lecture %d: %v", l.ID, err)
+		}
 	}
 }
 

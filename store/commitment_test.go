@@ -143,6 +143,25 @@ func TestEvaluateDemo(t *testing.T) {
 			if r := country("childcare-institutions"); math.Round(float64(r.Facilities)/1e3) != 126 || math.Round(r.Value/1e4) != 666 {
 				t.Errorf("childcare: %d institutions, %v slots, want 12.6万 and 666万", r.Facilities, r.Value)
 			}
+			// Commitment 8 from the conference register: 20 held by
+			// 冬至; commitment 2's lectures from the log, counted as
+			// entered by the year's end, equal to the log's own count.
+			if r := country("press-conferences"); r.Value != 20 || r.Status != commitment.Met {
+				t.Errorf("press conferences: %v %s, want 20 met", r.Value, r.Status)
+			}
+			var entered float64
+			logged, _, err := st.Lectures(ctx, store.LectureQuery{From: "2025-01-01", To: "2025-12-31"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range logged {
+				if l.RecordedOn <= "2025-12-31" {
+					entered++
+				}
+			}
+			if r := country("lectures"); r.Value != entered || r.Value <= 5000 || r.Status != commitment.Met {
+				t.Errorf("lectures: %v %s, want %v (> 5,000) met", r.Value, r.Status, entered)
+			}
 		})
 		t.Run("briefing figures at 2025-09-11", func(t *testing.T) {
 			for id, want := range map[string]string{

@@ -210,12 +210,12 @@ func TestFiguresAPI(t *testing.T) {
 		if path(r.decode(t), "error", "fields", 0, "field") != "hotline_answered" {
 			t.Errorf("fields %s", r.body)
 		}
-		r = do(t, rep, "PUT", api, map[string]any{"values": map[string]any{"hotline_received": "1,200", "hotline_answered": 1150, "lectures": 3}, "submit": true})
+		r = do(t, rep, "PUT", api, map[string]any{"values": map[string]any{"hotline_received": "1,200", "hotline_answered": 1150, "crisis_interventions": 3}, "submit": true})
 		wantStatus(t, "submit", r, 200)
 		if m := r.decode(t); path(m, "change") != "new" || path(m, "submission", "awaiting") != "410000" || path(m, "submission", "values", "hotline_received") != 1200.0 {
 			t.Errorf("submitted %s", r.body)
 		}
-		r = do(t, rep, "PUT", api, map[string]any{"values": map[string]any{"lectures": 4}, "submit": true})
+		r = do(t, rep, "PUT", api, map[string]any{"values": map[string]any{"crisis_interventions": 4}, "submit": true})
 		wantStatus(t, "change under review", r, 409)
 		r = do(t, u.prefecture, "POST", api+"/approve", nil)
 		wantStatus(t, "prefecture approves a prefecture", r, 409)
@@ -225,12 +225,12 @@ func TestFiguresAPI(t *testing.T) {
 		}
 		r = do(t, u.province, "POST", api+"/return", map[string]any{})
 		wantStatus(t, "return without reason", r, 422)
-		r = do(t, u.province, "POST", api+"/return", map[string]any{"reason": "讲座场次核对", "version": 1, "seq": 1})
+		r = do(t, u.province, "POST", api+"/return", map[string]any{"reason": "危机干预例数核对", "version": 1, "seq": 1})
 		wantStatus(t, "return", r, 200)
 		if path(r.decode(t), "status") != "returned" {
 			t.Errorf("returned %s", r.body)
 		}
-		r = do(t, rep, "PUT", api, map[string]any{"values": map[string]any{"hotline_received": 1200, "hotline_answered": 1150, "lectures": 2}, "submit": true})
+		r = do(t, rep, "PUT", api, map[string]any{"values": map[string]any{"hotline_received": 1200, "hotline_answered": 1150, "crisis_interventions": 2}, "submit": true})
 		wantStatus(t, "resubmit", r, 200)
 		r = do(t, u.province, "POST", api+"/approve", map[string]any{"version": 1, "seq": 1})
 		wantStatus(t, "stale", r, 409)
@@ -240,11 +240,11 @@ func TestFiguresAPI(t *testing.T) {
 			t.Errorf("approved %s", r.body)
 		}
 		r = do(t, rep, "GET", "/api/figures?region=410100&period=2025-11", nil)
-		if m := r.decode(t); path(m, "items", 0, "status") != "approved" || path(m, "items", 0, "values", "lectures") != 2.0 {
+		if m := r.decode(t); path(m, "items", 0, "status") != "approved" || path(m, "items", 0, "values", "crisis_interventions") != 2.0 {
 			t.Errorf("list %s", r.body)
 		}
 		r = do(t, rep, "GET", "/api/figures/kinds", nil)
-		if m := r.decode(t); path(m, "kinds", 0, "code") != "lectures" || path(m, "jump_factor") != 3.0 {
+		if m := r.decode(t); path(m, "kinds", 0, "code") != "hotline_received" || path(m, "jump_factor") != 3.0 {
 			t.Errorf("kinds %s", r.body)
 		}
 		for _, bad := range []string{"/api/figures/regions/410100/2025-13", "/api/figures?period=soon", "/api/figures/missing?kind=beds"} {
@@ -360,7 +360,7 @@ func TestFiguresUploadWeb(t *testing.T) {
 		}
 		r = do(t, rep, "GET", "/figures/templates/figures.csv?period=2025-11", nil)
 		wantStatus(t, "template", r, 200)
-		if !strings.Contains(r.body, "地区代码,地区名称,报告期,心理健康知识讲座场次（场）") || !strings.Contains(r.body, "410122,中牟县,2025-11") || strings.Contains(r.body, "420102") {
+		if !strings.Contains(r.body, "地区代码,地区名称,报告期,12356热线来电数（通）") || !strings.Contains(r.body, "410122,中牟县,2025-11") || strings.Contains(r.body, "420102") {
 			t.Errorf("template\n%.500s", r.body)
 		}
 		wantStatus(t, "template outside", do(t, rep, "GET", "/figures/templates/figures.csv?region=420000", nil), 404)
@@ -413,7 +413,7 @@ func TestFiguresPagesEnglish(t *testing.T) {
 		{u.reporter, "/figures?lang=en", "Reported figures"},
 		{u.reporter, "/figures/regions/410122/2025-Q3?lang=en", "New affordable childcare slots"},
 		{u.prefecture, "/figures/queue?lang=en", "Nothing awaits approval"},
-		{u.reporter, "/figures/missing?kind=press_conferences&region=410122&lang=en", "Every unit has reported"},
+		{u.reporter, "/figures/missing?kind=recognition_items&region=410122&lang=en", "Every unit has reported"},
 		{u.reporter, "/figures/upload?lang=en", "Upload figures"},
 	} {
 		r := do(t, c.h, "GET", c.path, nil)
