@@ -17,9 +17,12 @@ package conference
 import (
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
+	"github.com/shishi-health/shishi/personal"
 	"github.com/shishi-health/shishi/season"
 )
 
@@ -169,12 +172,23 @@ func Window(year, term int) (from, to string, err error) {
 // Normalize trims the text fields and fills what follows from others: the
 // default time (15:00, the commission's usual hour), and HeldOn from Date
 // for a held conference.
+//
+// Line breaks become "\n" (a browser's form sends "\r\n", which would
+// leave a bare CR in the feed), a time given as H:MM or HH:MM:SS (as Excel
+// shows a time cell) becomes HH:MM, and an expert's field given by its
+// name becomes its code.
 func (c *Conference) Normalize() {
 	for _, p := range []*string{&c.Date, &c.Time, &c.Theme, &c.ThemeEN, &c.Advice, &c.AdviceEN, &c.HeldOn, &c.RecordingURL} {
-		*p = strings.TrimSpace(*p)
+		*p = strings.TrimSpace(lineBreaks.Replace(*p))
 	}
 	if c.Time == "" {
 		c.Time = "15:00"
+	}
+	for _, layout := range []string{timeLayout, timeLayout + ":05"} {
+		if t, err := time.Parse(layout, c.Time); err == nil && t.Second() == 0 {
+			c.Time = t.Format(timeLayout)
+			break
+		}
 	}
 	if c.Status == "" {
 		c.Status = Planned
@@ -183,10 +197,32 @@ func (c *Conference) Normalize() {
 		c.HeldOn = c.Date
 	}
 	for i := range c.Experts {
-		c.Experts[i].Name = strings.TrimSpace(c.Experts[i].Name)
-		c.Experts[i].Affiliation = strings.TrimSpace(c.Experts[i].Affiliation)
+		e := &c.Experts[i]
+		e.Name = strings.TrimSpace(e.Name)
+		e.Affiliation = strings.TrimSpace(e.Affiliation)
+		if f, ok := FieldByName(e.Field); ok {
+			e.Field = f.Code
+		}
 	}
 }
+
+// lineBreaks turns CRLF and lone CR into LF.
+var lineBreaks = strings.NewReplacer("\r\n", "\n", "\r", "\n")
+
+// Bounds of the text fields, in characters: a theme is a headline, the
+// advice a paragraph or two, a panel a handful of experts.
+const (
+	maxTheme       = 200
+	maxAdvice      = 2000
+	maxExperts     = 20
+	maxName        = 50
+	maxAffiliation = 200
+)
+
+// expertSeparators are the characters that separate experts in the
+// one-cell form (ParseExperts); a name or affiliation holding one would
+// come back from an exported file as two experts.
+const expertSeparators = ";；\r\n"
 
 // Validate checks a normalized conference on today (YYYY-MM-DD) and
 // returns every problem, or nil.
@@ -220,12 +256,36 @@ func (c Conference) Validate(today string) error {
 	if c.Theme == "" {
 		add("theme", "主题不能为空", "a theme is required")
 	}
+	for _, t := range []struct {
+		field, zh, en, text string
+		max                 int
+	}{
+		{"theme", "主题", "the theme", c.Theme, maxTheme},
+		{"theme_en", "英文主题", "the English theme", c.ThemeEN, maxTheme},
+		{"advice", "健康提示", "the advice", c.Advice, maxAdvice},
+		{"advice_en", "英文健康提示", "the English advice", c.AdviceEN, maxAdvice},
+	} {
+		if n := utf8.RuneCountInString(t.text); n > t.max {
+			add(t.field, fmt.Sprintf("%s过长（%d字，最多%d字）", t.zh, n, t.max), fmt.Sprintf("%s is too long (%d characters, at most %d)", t.en, n, t.max))
+		}
+	}
+	if len(c.Experts) > maxExperts {
+		add("experts", fmt.Sprintf("专家过多（%d位，最多%d位）", len(c.Experts), maxExperts), fmt.Sprintf("too many experts (%d, at most %d)", len(c.Experts), maxExperts))
+	}
 	for i, e := range c.Experts {
 		if _, ok := FieldByName(e.Field); !ok {
 			add("experts", fmt.Sprintf("第%d位专家的领域“%s”无效", i+1, e.Field), fmt.Sprintf("expert %d: unknown field %q", i+1, e.Field))
 		}
-		if e.Name == "" {
+		switch {
+		case e.Name == "":
 			add("experts", fmt.Sprintf("第%d位专家缺少姓名", i+1), fmt.Sprintf("expert %d has no name", i+1))
+		case utf8.RuneCountInString(e.Name) > maxName || utf8.RuneCountInString(e.Affiliation) > maxAffiliation:
+			add("experts", fmt.Sprintf("第%d位专家的姓名或单位过长", i+1), fmt.Sprintf("expert %d: name or affiliation too long", i+1))
+		case strings.ContainsAny(e.Name, "()（）"):
+			add("experts", fmt.Sprintf("第%d位专家的姓名含括号（单位另填）", i+1), fmt.Sprintf("expert %d: a bracket in the name (give the affiliation apart)", i+1))
+		}
+		if strings.ContainsAny(e.Name+e.Affiliation, expertSeparators) {
+			add("experts", fmt.Sprintf("第%d位专家的姓名或单位含分号或换行", i+1), fmt.Sprintf("expert %d: a semicolon or line break in the name or affiliation", i+1))
 		}
 	}
 	switch c.Status {
@@ -255,6 +315,17 @@ func (c Conference) Validate(today string) error {
 	}
 	if c.Reach < 0 {
 		add("reach", "传播量不能为负数", "reach cannot be negative")
+	}
+	// The plan is published (the public page, the feed): it names the
+	// experts and nobody else, and the audit trail refuses records that
+	// hold such numbers.
+	for _, t := range []struct{ field, text string }{
+		{"theme", c.Theme}, {"theme_en", c.ThemeEN}, {"experts", FormatExperts(c.Experts)}, {"advice", c.Advice},
+		{"advice_en", c.AdviceEN}, {"recording_url", c.RecordingURL}, {"reach", strconv.FormatInt(c.Reach, 10)},
+	} {
+		if len(personal.ContainsPersonalData(t.text)) > 0 {
+			add(t.field, "含疑似身份证号或手机号：公开的发布会计划不登载个人信息", "holds what looks like an ID or mobile number: the published plan carries no personal data")
+		}
 	}
 	if len(es) == 0 {
 		return nil
@@ -287,38 +358,47 @@ func (c Conference) Counts(from, to, asOf string) bool {
 // field, then name, with the affiliation in brackets, e.g.
 // “中医：张三（中国中医科学院主任医师）；疾控：李四”. The field may be its code or
 // its Chinese or English name; both full-width and ASCII colons and
-// brackets are accepted.
+// brackets are accepted. The name and the affiliation are kept as written
+// (an affiliation may hold brackets of its own), so that FormatExperts
+// gives back the same cell.
 func ParseExperts(s string) ([]Expert, error) {
-	s = strings.NewReplacer("；", ";", "\r\n", ";", "\n", ";", "：", ":", "（", "(", "）", ")").Replace(s)
 	var out []Expert
-	for i, part := range strings.Split(s, ";") {
+	parts := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(expertSeparators, r) })
+	for i, part := range parts {
 		part = strings.TrimSpace(part)
 		if part == "" {
 			continue
 		}
-		field, rest, ok := strings.Cut(part, ":")
-		if !ok {
+		colon := strings.IndexAny(part, ":：")
+		if colon < 0 {
 			return nil, fmt.Errorf("expert %d %q: want 领域：姓名（单位）", i+1, part)
 		}
+		field, rest := part[:colon], part[colon:]
+		_, size := utf8.DecodeRuneInString(rest)
+		rest = strings.TrimSpace(rest[size:])
 		f, ok := FieldByName(field)
 		if !ok {
 			return nil, fmt.Errorf("expert %d: unknown field %q", i+1, strings.TrimSpace(field))
 		}
 		e := Expert{Field: f.Code}
-		rest = strings.TrimSpace(rest)
-		if open := strings.Index(rest, "("); open >= 0 {
-			if !strings.HasSuffix(rest, ")") {
+		if open := strings.IndexAny(rest, "(（"); open >= 0 {
+			last, size := utf8.DecodeLastRuneInString(rest)
+			if last != ')' && last != '）' {
+				return nil, fmt.Errorf("expert %d %q: unclosed bracket", i+1, part)
+			}
+			_, openSize := utf8.DecodeRuneInString(rest[open:])
+			if open+openSize > len(rest)-size {
 				return nil, fmt.Errorf("expert %d %q: unclosed bracket", i+1, part)
 			}
 			e.Name = strings.TrimSpace(rest[:open])
-			e.Affiliation = strings.TrimSpace(rest[open+1 : len(rest)-1])
+			e.Affiliation = strings.TrimSpace(rest[open+openSize : len(rest)-size])
 		} else {
 			e.Name = rest
 		}
 		if e.Name == "" {
 			return nil, fmt.Errorf("expert %d %q: no name", i+1, part)
 		}
-		if strings.ContainsAny(e.Name, "()") {
+		if strings.ContainsAny(e.Name, "()（）") {
 			return nil, fmt.Errorf("expert %d %q: bracket in the name", i+1, part)
 		}
 		out = append(out, e)

@@ -36,8 +36,8 @@ func UID(c Conference, host string) string {
 // WriteICS writes the conferences as an iCalendar (RFC 5545) feed: one
 // event per conference, planned, held or cancelled (STATUS:CANCELLED, so
 // that subscribed calendars drop it), with times in UTC, the panel and the
-// term's advice in the description, lines folded at 75 octets. The
-// encoding is github.com/arran4/golang-ical's.
+// term's advice in the description, lines folded at 75 octets and ended
+// with CRLF. The encoding is github.com/arran4/golang-ical's.
 func WriteICS(w io.Writer, f Feed, cs []Conference) error {
 	cal := ics.NewCalendarFor("shishi")
 	cal.SetMethod(ics.MethodPublish)
@@ -45,7 +45,8 @@ func WriteICS(w io.Writer, f Feed, cs []Conference) error {
 	cal.SetXWRCalName(f.Name)
 	cal.SetName(f.Name)
 	cal.SetXWRTimezone("Asia/Shanghai")
-	cal.SetRefreshInterval("PT12H", ics.WithValue("DURATION"))
+	// SetRefreshInterval adds VALUE=DURATION itself.
+	cal.SetRefreshInterval("PT12H")
 	cal.SetXPublishedTTL("PT12H")
 	for _, c := range cs {
 		start, err := c.Start()
@@ -77,7 +78,9 @@ func WriteICS(w io.Writer, f Feed, cs []Conference) error {
 		}
 		e.SetProperty(ics.ComponentPropertyCategories, categories(f.Lang))
 	}
-	return cal.SerializeTo(w)
+	// RFC 5545 lines end in CRLF; the library's default is the
+	// platform's line ending, LF on the servers.
+	return cal.SerializeTo(w, ics.WithNewLineWindows)
 }
 
 func categories(lang string) string {

@@ -197,8 +197,11 @@ func (c *Catalog) checkKinds() error {
 func ptr(v float64) *float64 { return &v }
 
 // DefaultCatalog returns the kinds of the 2025 commitments that regions
-// report as figures (国卫办函〔2025〕25号 and the 2025-2027 action plan),
-// for use until the commitments file supplies its own catalog:
+// can report as figures (国卫办函〔2025〕25号 and the 2025-2027 action plan),
+// for use where no commitments file supplies its own catalog (the package's
+// tests, and the server's fallback). The shipped commitments file counts
+// lectures and press conferences from their registers instead (packages
+// lecture and conference), so its catalog leaves those two out:
 //
 //	lectures                 expert lectures (2c)              month    prefecture
 //	hotline_received         12356 calls received (2b)         month    prefecture

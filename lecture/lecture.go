@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/region"
@@ -136,6 +137,26 @@ func (es Errors) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// MaxText bounds the free text of an entry (place, topic), in characters.
+const MaxText = 200
+
+// longDigits reports whether s holds a run of 11 or more ASCII digits: a
+// mobile or resident ID number, which a lecture's text has no need of and
+// the audit trail, which keeps every entry, refuses.
+func longDigits(s string) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			if run++; run >= 11 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
+
 // MaxAudience bounds the audience of one lecture: a stadium, not a typo.
 const MaxAudience = 100_000
 
@@ -163,7 +184,8 @@ func (l Lecture) Validate(tree *region.Tree, today string) error {
 		lv, ok := LevelOf(d)
 		if !ok {
 			add("region", fmt.Sprintf("%s是县级地区，不组建专家巡讲团", d.Name), fmt.Sprintf("%s is a county: teams are national, provincial or prefecture", d.Name))
-		} else if lv != l.Level {
+		} else if _, known := LevelByName(l.Level); known && lv != l.Level {
+			// An unknown level is reported once, above.
 			want, _ := LevelByName(lv)
 			add("level", fmt.Sprintf("%s专家巡讲团的级别应为%s", d.Name, want.ZH), fmt.Sprintf("the team of %s is %s", d.Name, want.EN))
 		}
@@ -184,6 +206,14 @@ func (l Lecture) Validate(tree *region.Tree, today string) error {
 	}
 	if strings.TrimSpace(l.Topic) == "" {
 		add("topic", "讲座主题不能为空", "a topic is required")
+	}
+	for _, f := range []struct{ field, zh, en, v string }{{"place", "场所名称", "the place", l.Place}, {"topic", "讲座主题", "the topic", l.Topic}} {
+		if n := utf8.RuneCountInString(f.v); n > MaxText {
+			add(f.field, fmt.Sprintf("%s不能超过%d个字（现为%d个）", f.zh, MaxText, n), fmt.Sprintf("%s: at most %d characters, not %d", f.en, MaxText, n))
+		}
+		if longDigits(f.v) {
+			add(f.field, f.zh+"中不得填写身份证号、手机号等11位以上的数字", f.en+" may not hold an ID or phone number (11 digits or more)")
+		}
 	}
 	if l.Audience < 1 || l.Audience > MaxAudience {
 		add("audience", fmt.Sprintf("听众人数%d应在1至%d之间", l.Audience, MaxAudience), fmt.Sprintf("audience %d: want 1 to %d", l.Audience, MaxAudience))
