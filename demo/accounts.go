@@ -51,7 +51,10 @@ func Accounts(t *region.Tree) []AccountSpec {
 }
 
 // AccountsFor returns one demo account per role, in the order of
-// auth.Roles, named demo-<what>, all with the password Password:
+// auth.Roles, then two more reporters who enter what a county's cannot:
+// the commission's own (the press conference plan) and Zhengzhou's (its
+// expert team's lectures); named demo-<what>, all with the password
+// Password:
 //
 //	demo-national    national supervisor      000000 全国
 //	demo-province    provincial supervisor    410000 河南省
@@ -64,6 +67,8 @@ func Accounts(t *region.Tree) []AccountSpec {
 //	demo-blood       blood-centre reviewer    河南省血液中心
 //	demo-auditor     auditor                  410000 河南省
 //	demo-admin       administrator            410000 河南省
+//	demo-nhc         reporter                 000000 全国 (国家卫生健康委)
+//	demo-city        reporter                 410100 郑州市
 //
 // The institution codes are looked up in the data set o generates
 // (deterministic, like the data): the county people's hospital of 中牟县,
@@ -102,6 +107,8 @@ func AccountsFor(t *region.Tree, o Options) []AccountSpec {
 		atInstitution("demo-blood", "演示·血站审核员", auth.BloodCentreReviewer, blood, demoProvince, bloodName),
 		atRegion("demo-auditor", "演示·河南省审计员", auth.Auditor, demoProvince),
 		atRegion("demo-admin", "演示·河南省系统管理员", auth.Administrator, demoProvince),
+		atRegion("demo-nhc", "演示·国家卫生健康委填报员", auth.Reporter, region.CountryCode),
+		atRegion("demo-city", "演示·郑州市填报员", auth.Reporter, demoPrefecture),
 	} {
 		out = append(out, a...)
 	}

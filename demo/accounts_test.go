@@ -33,8 +33,8 @@ func TestAccounts(t *testing.T) {
 			t.Errorf("%s: %v", a.Username, err)
 		}
 	}
-	if !slices.Equal(roles, auth.Roles()) {
-		t.Fatalf("roles %v, want one per role %v", roles, auth.Roles())
+	if want := append(auth.Roles(), auth.Reporter, auth.Reporter); !slices.Equal(roles, want) {
+		t.Fatalf("roles %v, want one per role and two more reporters %v", roles, want)
 	}
 
 	// The institutions are real facilities of the data set, in effect at
