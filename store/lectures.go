@@ -246,3 +246,43 @@ func (s *Store) countLectures(ctx context.Context, from, to, asOf string) (map[s
 	}
 	return out, rows.Err()
 }
+
+// LectureTally is how many lectures, and how large an audience, one value
+// of a field counts.
+type LectureTally struct {
+	Lectures int
+	Audience int64
+}
+
+// LectureTotals sums the lectures q selects (Limit and Offset ignored) by
+// kind, level and venue, keyed by field ("kind", "level", "venue") and
+// code, with the overall total under ["", ""].
+func (s *Store) LectureTotals(ctx context.Context, q LectureQuery) (map[[2]string]LectureTally, error) {
+	w, args := q.where()
+	rows, err := s.read.QueryContext(ctx, s.rebind(`SELECT kind, level, venue, COUNT(*), COALESCE(SUM(audience), 0) FROM lectures`+w+
+		` GROUP BY kind, level, venue`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("lecture totals: %w", err)
+	}
+	defer rows.Close()
+	out := map[[2]string]LectureTally{}
+	add := func(k [2]string, n int, aud int64) {
+		t := out[k]
+		t.Lectures += n
+		t.Audience += aud
+		out[k] = t
+	}
+	for rows.Next() {
+		var kind, level, venue string
+		var n int
+		var aud int64
+		if err := rows.Scan(&kind, &level, &venue, &n, &aud); err != nil {
+			return nil, fmt.Errorf("lecture totals: %w", err)
+		}
+		add([2]string{}, n, aud)
+		add([2]string{"kind", kind}, n, aud)
+		add([2]string{"level", level}, n, aud)
+		add([2]string{"venue", venue}, n, aud)
+	}
+	return out, rows.Err()
+}

@@ -160,6 +160,14 @@ func TestLectures(t *testing.T) {
 		if counts["team:410100"] != 2 || counts["team:420100"] != 1 || counts["hospital:H001"] != 1 || counts["team:410000"] != 0 {
 			t.Errorf("counts %v", counts)
 		}
+		tot, err := st.LectureTotals(ctx, store.LectureQuery{Region: "410000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if all, teams, schools := tot[[2]string{}], tot[[2]string{"kind", "team"}], tot[[2]string{"venue", "school"}]; all.Lectures != 4 ||
+			all.Audience != 3*120+80 || teams.Lectures != 3 || schools.Lectures != 3 || tot[[2]string{"venue", "community"}].Audience != 80 {
+			t.Errorf("Henan's totals %v", tot)
+		}
 		// The engine counts a lecture from the day it was entered.
 		for _, tc := range []struct {
 			asOf               string

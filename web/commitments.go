@@ -533,6 +533,9 @@ type targetPage struct {
 	GapXLSX         string
 	DashboardURL    string
 	ReportURL       string
+	// RegisterURL leads to the register a figure target counts
+	// (the lecture quotas, the conference plan); RegisterKey labels it.
+	RegisterURL, RegisterKey string
 }
 
 // targetPage is GET /commitments/{set}/{target}?region=&as_of=: a target in
@@ -597,6 +600,14 @@ func (s *Server) targetPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.DashboardURL = link("/", "set", set.ID, "region", code, "target", t.ID, "as_of", asOfQ)
 	p.ReportURL = link("/commitments/"+set.ID+"/report", "region", code, "as_of", asOfQ)
+	if f, ok := set.Figure(t.Figure); ok {
+		switch f.Register {
+		case commitment.RegisterLectures:
+			p.RegisterURL, p.RegisterKey = link("/lectures/quota", "region", code, "year", asOf[:4]), "commit.register_lectures"
+		case commitment.RegisterConferences:
+			p.RegisterURL, p.RegisterKey = link("/conferences", "year", asOf[:4]), "commit.register_conferences"
+		}
+	}
 	return s.render(w, r, http.StatusOK, "commitments_target", p)
 }
 

@@ -88,6 +88,12 @@ func TestCommitmentPages(t *testing.T) {
 				`href="/commitments/2025/pediatrics-general/gaps.xlsx?region=410000"`,
 				`href="/commitments/2025/pediatrics-general?region=410100"`,
 			}, not: []string{"中牟县人民医院"}},
+			{name: "target page of a register's figure", path: "/commitments/2025/lectures?region=410000", status: 200, want: []string{
+				`href="/lectures/quota?region=410000&amp;year=2025"`, "讲座台账与配额",
+			}},
+			{name: "target page of the conferences", path: "/commitments/2025/press-conferences?region=000000", status: 200, want: []string{
+				`href="/conferences?year=2025"`, "发布会计划与记录",
+			}},
 			{name: "target page of units", path: "/commitments/2025/psych-clinic-prefectures?region=410000", status: 200, want: []string{
 				"尚无医院提供心理门诊的地级市", "开封市", "郑州市",
 			}},

@@ -200,10 +200,11 @@ func lectureInputField(field string) string {
 	return field
 }
 
-// lectureOf builds, completes and validates an entry from input. Field
-// problems come back as fieldErrors; a lecturer outside the caller's scope
-// is answered like a missing thing, as the guard answers.
-func (s *Server) lectureOf(r *http.Request, in lectureInput) (lecture.Lecture, []fieldError, error) {
+// lectureOf builds, completes and validates an entry from input, as the
+// entry id (0 for a new one). Field problems come back as fieldErrors, a
+// lecture already in the log among them; a lecturer outside the caller's
+// scope is answered like a missing thing, as the guard answers.
+func (s *Server) lectureOf(r *http.Request, id int64, in lectureInput) (lecture.Lecture, []fieldError, error) {
 	p := principalOf(r)
 	t := s.tree()
 	l := lecture.Lecture{HeldOn: in.HeldOn, Kind: in.Kind, Region: in.Region, Facility: in.Hospital, Level: in.Level,
@@ -213,7 +214,7 @@ func (s *Server) lectureOf(r *http.Request, in lectureInput) (lecture.Lecture, [
 		if strings.TrimSpace(l.Kind) == "" {
 			l.Kind = lecture.Hospital
 		}
-		if strings.TrimSpace(l.Facility) == "" {
+		if k, ok := lecture.KindByName(l.Kind); ok && k.Code == lecture.Hospital && strings.TrimSpace(l.Facility) == "" {
 			l.Facility = p.Institution
 		}
 	}
@@ -248,6 +249,16 @@ func (s *Server) lectureOf(r *http.Request, in lectureInput) (lecture.Lecture, [
 	}
 	if err := s.allow(r, auth.SubmitFigures, lectureTarget(l), notFound("lec.err_outside")); err != nil {
 		return l, nil, err
+	}
+	// A form sent twice, or a lecture entered by a colleague already.
+	same, _, err := s.st.Lectures(r.Context(), store.LectureQuery{Region: l.Region, From: l.HeldOn, To: l.HeldOn, Kind: l.Kind})
+	if err != nil {
+		return l, nil, err
+	}
+	for _, o := range same {
+		if o.ID != id && importer.LectureKey(o) == importer.LectureKey(l) {
+			return l, []fieldError{{Field: "topic", Value: l.Topic, Msg: s.msg("lec.err_duplicate", o.ID)}}, nil
+		}
 	}
 	return l, nil, nil
 }
@@ -367,32 +378,23 @@ func (s *Server) lecturePageOf(r *http.Request, f lectureFilter) (lecturesPage, 
 	for _, k := range lecture.Kinds {
 		pg.Kinds = append(pg.Kinds, navItem{Key: k.Code, Label: k.Name(lang)})
 	}
-	all, _, err := s.st.Lectures(r.Context(), f.query())
+	// Totals and one page come from the store: the national log runs to
+	// tens of thousands of lectures a year.
+	totals, err := s.st.LectureTotals(r.Context(), f.query())
 	if err != nil {
 		return pg, err
 	}
-	pg.Total = len(all)
-	tally := func(ls []lecture.Label) []lectureTally {
+	pg.Total, pg.Audience = totals[[2]string{}].Lectures, totals[[2]string{}].Audience
+	tally := func(field string, ls []lecture.Label) []lectureTally {
 		out := make([]lectureTally, len(ls))
 		for i, l := range ls {
-			out[i].Label = l.Name(lang)
+			t := totals[[2]string{field, l.Code}]
+			out[i] = lectureTally{Label: l.Name(lang), N: t.Lectures, Audience: t.Audience}
 		}
 		return out
 	}
-	pg.ByKind, pg.ByLevel, pg.ByVenue = tally(lecture.Kinds), tally(lecture.Levels), tally(lecture.Venues)
-	count := func(ts []lectureTally, ls []lecture.Label, code string, aud int64) {
-		if i := slices.IndexFunc(ls, func(l lecture.Label) bool { return l.Code == code }); i >= 0 {
-			ts[i].N++
-			ts[i].Audience += aud
-		}
-	}
-	for _, l := range all {
-		pg.Audience += l.Audience
-		count(pg.ByKind, lecture.Kinds, l.Kind, l.Audience)
-		count(pg.ByLevel, lecture.Levels, l.Level, l.Audience)
-		count(pg.ByVenue, lecture.Venues, l.Venue, l.Audience)
-	}
-	pg.Pages = max(1, (len(all)+lecturePageSize-1)/lecturePageSize)
+	pg.ByKind, pg.ByLevel, pg.ByVenue = tally("kind", lecture.Kinds), tally("level", lecture.Levels), tally("venue", lecture.Venues)
+	pg.Pages = max(1, (pg.Total+lecturePageSize-1)/lecturePageSize)
 	pg.PageNo, err = intParam(r.URL.Query(), "page", 1, 1, 1_000_000)
 	if err != nil {
 		return pg, err
@@ -404,8 +406,13 @@ func (s *Server) lecturePageOf(r *http.Request, f lectureFilter) (lecturesPage, 
 	if pg.PageNo < pg.Pages {
 		pg.NextURL = f.link("/lectures", "page", strconv.Itoa(pg.PageNo+1))
 	}
-	lo := (pg.PageNo - 1) * lecturePageSize
-	for _, l := range all[lo:min(len(all), lo+lecturePageSize)] {
+	q := f.query()
+	q.Limit, q.Offset = lecturePageSize, (pg.PageNo-1)*lecturePageSize
+	page, _, err := s.st.Lectures(r.Context(), q)
+	if err != nil {
+		return pg, err
+	}
+	for _, l := range page {
 		v := lectureView{Lecture: l, KindLabel: lectureLabel(lecture.Kinds, l.Kind, lang), LevelLabel: lectureLabel(lecture.Levels, l.Level, lang),
 			VenueLabel: lectureLabel(lecture.Venues, l.Venue, lang), RegionName: l.Region}
 		if d, ok := t.Get(l.Region); ok {
@@ -623,7 +630,7 @@ func (s *Server) addLectureForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := s.lectureFormFilter(r)
-	l, fields, err := s.lectureOf(r, in)
+	l, fields, err := s.lectureOf(r, 0, in)
 	if err != nil {
 		return err
 	}
@@ -650,7 +657,7 @@ func (s *Server) editLectureForm(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f := s.lectureFormFilter(r)
-	l, fields, err := s.lectureOf(r, in)
+	l, fields, err := s.lectureOf(r, old.ID, in)
 	if err != nil {
 		return err
 	}
@@ -1100,7 +1107,7 @@ func (s *Server) apiAddLecture(w http.ResponseWriter, r *http.Request) error {
 	if len(fields) > 0 {
 		return invalid(fields)
 	}
-	l, fields, err := s.lectureOf(r, in)
+	l, fields, err := s.lectureOf(r, 0, in)
 	if err != nil {
 		return err
 	}
