@@ -173,7 +173,8 @@ func ConferencePlan(year int, o Options) ([]conference.Conference, error) {
 			c.Status = conference.Held
 			c.HeldOn = c.Date
 			c.RecordedOn = day.AddDate(0, 0, 1).Format("2006-01-02")
-			c.RecordingURL = fmt.Sprintf("https://www.nhc.gov.cn/xcs/xwbd/%d%02d-jieqi.shtml", year, term)
+			// example.org: the demo has no real recordings to link to.
+			c.RecordingURL = fmt.Sprintf("https://example.org/shishi-demo/jieqi/%d-%02d", year, term)
 			c.Reach = int64(800_000 + r.IntN(2_400_000))
 		}
 		out = append(out, c)
