@@ -23,6 +23,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shishi-health/shishi/personal"
+	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/season"
 )
 
@@ -120,25 +121,6 @@ type Conference struct {
 	UpdatedAt, UpdatedBy string
 }
 
-// FieldError is a rejected value: which field and why, in both languages.
-type FieldError struct {
-	Field  string
-	ZH, EN string
-}
-
-func (e FieldError) Error() string { return e.Field + ": " + e.EN }
-
-// Errors is every problem of one conference.
-type Errors []FieldError
-
-func (es Errors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
 const (
 	dateLayout = "2006-01-02"
 	timeLayout = "15:04"
@@ -227,8 +209,8 @@ const expertSeparators = ";；\r\n"
 // Validate checks a normalized conference on today (YYYY-MM-DD) and
 // returns every problem, or nil.
 func (c Conference) Validate(today string) error {
-	var es Errors
-	add := func(field, zh, en string) { es = append(es, FieldError{field, zh, en}) }
+	var es facility.FieldErrors
+	add := func(field, zh, en string) { es = append(es, facility.FieldError{Field: field, Msg: facility.Message{ZH: zh, EN: en}}) }
 	if c.Year < season.MinYear || c.Year > season.MaxYear {
 		add("year", fmt.Sprintf("年份%d超出范围（%d–%d）", c.Year, season.MinYear, season.MaxYear),
 			fmt.Sprintf("year %d is out of range (%d–%d)", c.Year, season.MinYear, season.MaxYear))

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/shishi-health/shishi/facility"
 )
 
 // valid is a planned conference of 2025's 小雪 (11-22 09:36), whose window
@@ -88,14 +90,14 @@ func TestValidate(t *testing.T) {
 				}
 				return
 			}
-			var es Errors
+			var es facility.FieldErrors
 			if !errors.As(err, &es) {
 				t.Fatalf("Validate: %v, want Errors of %v", err, tc.want)
 			}
 			var got []string
 			for _, e := range es {
 				got = append(got, e.Field)
-				if e.ZH == "" || e.EN == "" || !strings.Contains(err.Error(), e.EN) {
+				if e.Msg.ZH == "" || e.Msg.EN == "" || !strings.Contains(err.Error(), e.Msg.EN) {
 					t.Errorf("error %+v lacks a language", e)
 				}
 			}
@@ -264,8 +266,8 @@ func TestValidatePersonalData(t *testing.T) {
 	} {
 		c := valid()
 		change(&c)
-		var es Errors
-		if err := c.Validate("2025-11-23"); !errors.As(err, &es) || len(es) != 1 || !strings.Contains(es[0].EN, "ID or mobile number") {
+		var es facility.FieldErrors
+		if err := c.Validate("2025-11-23"); !errors.As(err, &es) || len(es) != 1 || !strings.Contains(es[0].Msg.EN, "ID or mobile number") {
 			t.Errorf("%+v: %v, want a personal-data error", c, err)
 		}
 	}

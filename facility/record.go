@@ -108,6 +108,17 @@ func (e FieldError) Error() string {
 	return e.Field + ": " + e.Msg.EN
 }
 
+// FieldErrors is every problem of one record or entry, as one error.
+type FieldErrors []FieldError
+
+func (es FieldErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
 // CheckCode validates a facility code: 1-40 letters, digits, '-' or '_',
 // beginning with a letter or digit. Codes are stable identifiers (统一社会
 // 信用代码 or a local registry code) and are never reused.

@@ -587,7 +587,7 @@ func parseConferenceRow(file string, header []string, cols []int, cells []string
 	}
 	c.Normalize()
 	if err := c.Validate(opts.Today); err != nil {
-		var ves conference.Errors
+		var ves facility.FieldErrors
 		if !errors.As(err, &ves) {
 			bad(ccTerm, given[ccTerm], facility.Message{ZH: err.Error(), EN: err.Error()})
 		}
@@ -596,7 +596,7 @@ func parseConferenceRow(file string, header []string, cols []int, cells []string
 			if !ok {
 				j = ccTerm
 			}
-			bad(j, given[j], facility.Message{ZH: fe.ZH, EN: fe.EN})
+			bad(j, given[j], fe.Msg)
 		}
 		return row, errs, nil
 	}

@@ -508,7 +508,7 @@ func parseLectureRow(ctx context.Context, reg LectureRegistry, t *region.Tree, f
 		return l, nil, err
 	}
 	l.RecordedOn = opts.Today
-	var verr lecture.Errors
+	var verr facility.FieldErrors
 	if err := l.Validate(t, opts.Today); errors.As(err, &verr) {
 		for _, fe := range verr {
 			if fe.Field == "audience" && audienceBad {
@@ -522,7 +522,7 @@ func parseLectureRow(ctx context.Context, reg LectureRegistry, t *region.Tree, f
 			if col >= 0 {
 				v = text[col]
 			}
-			bad(col, v, facility.Message{ZH: fe.ZH, EN: fe.EN})
+			bad(col, v, fe.Msg)
 		}
 	}
 	if len(errs) > 0 {

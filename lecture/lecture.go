@@ -118,25 +118,6 @@ type Lecture struct {
 	UpdatedAt, UpdatedBy string
 }
 
-// FieldError is a rejected value: which field and why, in both languages.
-type FieldError struct {
-	Field  string
-	ZH, EN string
-}
-
-func (e FieldError) Error() string { return e.Field + ": " + e.EN }
-
-// Errors is every problem of one entry.
-type Errors []FieldError
-
-func (es Errors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
-}
-
 // MaxText bounds the free text of an entry (place, topic), in characters.
 const MaxText = 200
 
@@ -164,8 +145,8 @@ const MaxAudience = 100_000
 // a hospital's Facility must already be resolved (Region set) by the
 // caller, who has the registry. It returns every problem, or nil.
 func (l Lecture) Validate(tree *region.Tree, today string) error {
-	var es Errors
-	add := func(field, zh, en string) { es = append(es, FieldError{field, zh, en}) }
+	var es facility.FieldErrors
+	add := func(field, zh, en string) { es = append(es, facility.FieldError{Field: field, Msg: facility.Message{ZH: zh, EN: en}}) }
 	if _, err := time.Parse("2006-01-02", l.HeldOn); err != nil {
 		add("held_on", fmt.Sprintf("日期“%s”无效，应为YYYY-MM-DD", l.HeldOn), fmt.Sprintf("date %q: want YYYY-MM-DD", l.HeldOn))
 	} else if l.HeldOn > today {

@@ -27,13 +27,13 @@ func fields(t *testing.T, err error) []string {
 	if err == nil {
 		return nil
 	}
-	var es Errors
+	var es facility.FieldErrors
 	if !errors.As(err, &es) {
 		t.Fatalf("Validate returned %T, want Errors", err)
 	}
 	var out []string
 	for _, e := range es {
-		if e.ZH == "" || e.EN == "" {
+		if e.Msg.ZH == "" || e.Msg.EN == "" {
 			t.Errorf("error of %s without a message in both languages: %+v", e.Field, e)
 		}
 		out = append(out, e.Field)

@@ -24,6 +24,7 @@ import (
 	"github.com/shishi-health/shishi/audit"
 	"github.com/shishi-health/shishi/auth"
 	"github.com/shishi-health/shishi/conference"
+	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/importer"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/season"
@@ -494,12 +495,12 @@ func conferenceFromForm(before conference.Conference, year, term int, v confForm
 	}
 	c.Normalize()
 	if err := c.Validate(today); err != nil {
-		var es conference.Errors
+		var es facility.FieldErrors
 		if !errors.As(err, &es) {
 			bad("term", strconv.Itoa(term), err.Error(), err.Error())
 		}
 		for _, e := range es {
-			bad(e.Field, "", e.ZH, e.EN)
+			bad(e.Field, "", e.Msg.ZH, e.Msg.EN)
 		}
 	}
 	return c, fes
@@ -662,24 +663,8 @@ func (s *Server) conferencesImport(w http.ResponseWriter, r *http.Request) error
 	}
 	p.Partial = partial
 	p.Rep, p.Rejected = rep, len(rep.Rejected)
-	for _, e := range rep.Errors() {
-		if len(p.Errors) == maxErrorsShown {
-			p.More++
-			continue
-		}
-		v := rowErrorView{Row: e.Row, Column: e.Column, Value: e.Value, Reason: e.Msg.In(lang)}
-		if i := slices.Index(rep.Header, e.Column); i >= 0 && e.Column != "" {
-			v.Letter = table.ColumnName(i + 1)
-		}
-		p.Errors = append(p.Errors, v)
-	}
-	if p.Rejected > 0 {
-		if err := s.uploads.saveReport(token, rep); err != nil {
-			return err
-		}
-		p.Rejects = "/import/" + token + "/rejects"
-	} else {
-		s.uploads.discard(token)
+	if p.Errors, p.More, p.Rejects, err = s.reportView(token, rep, lang); err != nil {
+		return err
 	}
 	return s.render(w, r, status, "conferences", p)
 }

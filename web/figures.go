@@ -22,7 +22,6 @@ import (
 	"github.com/shishi-health/shishi/importer"
 	"github.com/shishi-health/shishi/region"
 	"github.com/shishi-health/shishi/store"
-	"github.com/shishi-health/shishi/table"
 )
 
 // Periodic figures (上报数据) and their approval (审核): the form a unit's
@@ -1142,24 +1141,8 @@ func (f *figurePages) upload(w http.ResponseWriter, r *http.Request) error {
 	}
 	lang := langOf(r)
 	pg.Rep, pg.Rejected = rep, len(rep.Rejected)
-	for _, e := range rep.Errors() {
-		if len(pg.Errors) == maxErrorsShown {
-			pg.More++
-			continue
-		}
-		v := rowErrorView{Row: e.Row, Column: e.Column, Value: e.Value, Reason: e.Msg.In(lang)}
-		if i := slices.Index(rep.Header, e.Column); i >= 0 && e.Column != "" {
-			v.Letter = table.ColumnName(i + 1)
-		}
-		pg.Errors = append(pg.Errors, v)
-	}
-	if pg.Rejected > 0 {
-		if err := f.s.uploads.saveReport(token, rep); err != nil {
-			return err
-		}
-		pg.Rejects = "/import/" + token + "/rejects"
-	} else {
-		f.s.uploads.discard(token) // nothing to download
+	if pg.Errors, pg.More, pg.Rejects, err = f.s.reportView(token, rep, lang); err != nil {
+		return err
 	}
 	return f.render(w, r, status, "figures_upload", pg)
 }

@@ -235,13 +235,13 @@ func (s *Server) lectureOf(r *http.Request, id int64, in lectureInput) (lecture.
 	if err := importer.CompleteLecture(r.Context(), s.st, t, &l); err != nil {
 		return l, nil, err
 	}
-	var verr lecture.Errors
+	var verr facility.FieldErrors
 	if err := l.Validate(t, s.today()); errors.As(err, &verr) {
 		for _, fe := range verr {
 			if fe.Field == "audience" && audienceBad {
 				continue
 			}
-			fields = append(fields, fieldError{Field: lectureInputField(fe.Field), Msg: facility.Message{ZH: fe.ZH, EN: fe.EN}})
+			fields = append(fields, fieldError{Field: lectureInputField(fe.Field), Msg: fe.Msg})
 		}
 	}
 	if len(fields) > 0 {
@@ -781,24 +781,8 @@ func (s *Server) importLectures(w http.ResponseWriter, r *http.Request) error {
 		pg = up
 	}
 	pg.Rep, pg.Rejected = rep, len(rep.Rejected)
-	for _, e := range rep.Errors() {
-		if len(pg.Errors) == maxErrorsShown {
-			pg.More++
-			continue
-		}
-		v := rowErrorView{Row: e.Row, Column: e.Column, Value: e.Value, Reason: e.Msg.In(lang)}
-		if i := slices.Index(rep.Header, e.Column); i >= 0 && e.Column != "" {
-			v.Letter = table.ColumnName(i + 1)
-		}
-		pg.Errors = append(pg.Errors, v)
-	}
-	if pg.Rejected > 0 {
-		if err := s.uploads.saveReport(token, rep); err != nil {
-			return err
-		}
-		pg.RejectsURL = "/import/" + token + "/rejects"
-	} else {
-		s.uploads.discard(token)
+	if pg.Errors, pg.More, pg.RejectsURL, err = s.reportView(token, rep, lang); err != nil {
+		return err
 	}
 	return s.render(w, r, status, "lectures", pg)
 }

@@ -10,11 +10,13 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/shishi-health/shishi/importer"
+	"github.com/shishi-health/shishi/table"
 )
 
 // uploadTTL is how long an uploaded file waits for its confirmation.
@@ -246,4 +248,30 @@ func (u *uploads) rowsRead(token string) (int64, bool) {
 		return 0, false
 	}
 	return p.rows.Load(), p.done.Load()
+}
+
+// reportView is what an upload page shows of an import's report: the
+// first maxErrorsShown row errors, each with its spreadsheet column letter,
+// how many more there are, and, when rows were rejected, the address of
+// the rejects file kept under token (otherwise the upload is discarded).
+func (s *Server) reportView(token string, rep *importer.Report, lang string) (errs []rowErrorView, more int, rejects string, err error) {
+	for _, e := range rep.Errors() {
+		if len(errs) == maxErrorsShown {
+			more++
+			continue
+		}
+		v := rowErrorView{Row: e.Row, Column: e.Column, Value: e.Value, Reason: e.Msg.In(lang)}
+		if i := slices.Index(rep.Header, e.Column); i >= 0 && e.Column != "" {
+			v.Letter = table.ColumnName(i + 1)
+		}
+		errs = append(errs, v)
+	}
+	if len(rep.Rejected) == 0 {
+		s.uploads.discard(token)
+		return errs, more, "", nil
+	}
+	if err := s.uploads.saveReport(token, rep); err != nil {
+		return nil, 0, "", err
+	}
+	return errs, more, "/import/" + token + "/rejects", nil
 }
