@@ -22,8 +22,8 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/shishi-health/shishi/personal"
 	"github.com/shishi-health/shishi/facility"
+	"github.com/shishi-health/shishi/personal"
 	"github.com/shishi-health/shishi/season"
 )
 
@@ -210,7 +210,9 @@ const expertSeparators = ";；\r\n"
 // returns every problem, or nil.
 func (c Conference) Validate(today string) error {
 	var es facility.FieldErrors
-	add := func(field, zh, en string) { es = append(es, facility.FieldError{Field: field, Msg: facility.Message{ZH: zh, EN: en}}) }
+	add := func(field, zh, en string) {
+		es = append(es, facility.FieldError{Field: field, Msg: facility.Message{ZH: zh, EN: en}})
+	}
 	if c.Year < season.MinYear || c.Year > season.MaxYear {
 		add("year", fmt.Sprintf("年份%d超出范围（%d–%d）", c.Year, season.MinYear, season.MaxYear),
 			fmt.Sprintf("year %d is out of range (%d–%d)", c.Year, season.MinYear, season.MaxYear))

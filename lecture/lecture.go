@@ -146,7 +146,9 @@ const MaxAudience = 100_000
 // caller, who has the registry. It returns every problem, or nil.
 func (l Lecture) Validate(tree *region.Tree, today string) error {
 	var es facility.FieldErrors
-	add := func(field, zh, en string) { es = append(es, facility.FieldError{Field: field, Msg: facility.Message{ZH: zh, EN: en}}) }
+	add := func(field, zh, en string) {
+		es = append(es, facility.FieldError{Field: field, Msg: facility.Message{ZH: zh, EN: en}})
+	}
 	if _, err := time.Parse("2006-01-02", l.HeldOn); err != nil {
 		add("held_on", fmt.Sprintf("日期“%s”无效，应为YYYY-MM-DD", l.HeldOn), fmt.Sprintf("date %q: want YYYY-MM-DD", l.HeldOn))
 	} else if l.HeldOn > today {
