@@ -54,19 +54,19 @@ func seedConferences(t testing.TB, st *store.Store) []conference.Conference {
 	cs := []conference.Conference{
 		{Year: 2025, Term: 14, Date: "2025-07-21", Time: "15:00", Theme: "大暑防暑降温与慢性病管理", Status: conference.Cancelled},
 		{Year: 2025, Term: 20, Date: "2025-10-22", Time: "15:00", Theme: "霜降流感防控与疫苗接种", ThemeEN: "Frost's Descent: flu and vaccination",
-			Experts: []conference.Expert{{Field: "cdc", Name: "赵敏", Affiliation: "中国疾病预防控制中心 研究员"}},
+			Experts: []conference.Expert{{Field: "cdc", Name: "赵敏", Affiliation: "市疾病预防控制中心 研究员"}},
 			Advice:  "流感季来临，老人、儿童尽早接种流感疫苗。", AdviceEN: "Flu season begins: vaccinate early.",
-			Status: conference.Held, HeldOn: "2025-10-22", RecordingURL: "https://www.nhc.gov.cn/xcs/202520.shtml", Reach: 1_500_000},
+			Status: conference.Held, HeldOn: "2025-10-22", RecordingURL: "https://example.org/xcs/202520.shtml", Reach: 1_500_000},
 		{Year: 2025, Term: 21, Date: "2025-11-06", Time: "15:00", Theme: "立冬心脑血管疾病预防",
-			Experts: []conference.Expert{{Field: "western", Name: "钱伟", Affiliation: "北京安贞医院 主任医师"}, {Field: "tcm", Name: "孙丽"}},
+			Experts: []conference.Expert{{Field: "western", Name: "钱伟", Affiliation: "市心血管病医院 主任医师"}, {Field: "tcm", Name: "孙丽"}},
 			Advice:  "寒冷刺激易诱发心脑血管疾病，注意保暖，监测血压。",
 			Status:  conference.Held, HeldOn: "2025-11-06", Reach: 980_000},
 		{Year: 2025, Term: 22, Date: "2025-11-21", Time: "15:00", Theme: "小雪防寒保暖与呼吸道疾病防治", ThemeEN: "Minor Snow: keeping warm and respiratory illness",
-			Experts: []conference.Expert{{Field: "western", Name: "王强", Affiliation: "中日友好医院 呼吸与危重症医学科主任医师"},
-				{Field: "infectious", Name: "李芳", Affiliation: "北京地坛医院 主任医师"}, {Field: "tcm", Name: "张伟", Affiliation: "中国中医科学院 研究员"}},
+			Experts: []conference.Expert{{Field: "western", Name: "王强", Affiliation: "市第一人民医院 呼吸与危重症医学科主任医师"},
+				{Field: "infectious", Name: "李芳", Affiliation: "市传染病医院 主任医师"}, {Field: "tcm", Name: "张伟", Affiliation: "市中医医院 研究员"}},
 			Advice:   "气温骤降，注意防寒保暖，预防流感和肺炎；室内定时通风，取暖注意预防一氧化碳中毒。",
 			AdviceEN: "Temperatures drop: keep warm and guard against flu and pneumonia; air rooms and prevent carbon-monoxide poisoning.",
-			Status:   conference.Held, HeldOn: "2025-11-21", RecordingURL: "https://www.nhc.gov.cn/xcs/202522.shtml", Reach: 2_340_000},
+			Status:   conference.Held, HeldOn: "2025-11-21", RecordingURL: "https://example.org/xcs/202522.shtml", Reach: 2_340_000},
 		{Year: 2025, Term: 23, Date: "2025-12-05", Time: "15:00", Theme: "大雪冬季运动与防跌倒", ThemeEN: "Major Snow: winter exercise and falls",
 			Experts: []conference.Expert{{Field: "exercise", Name: "周杰"}}, Status: conference.Planned},
 	}
@@ -113,8 +113,8 @@ func TestConferenceForm(t *testing.T) {
 
 		// Create: held, the panel in rows.
 		body := confForm("date", "2025-11-21", "time", "15:00", "theme", "小雪防寒保暖", "status", "held", "held_on", "2025-11-21",
-			"recording_url", "https://www.nhc.gov.cn/x.shtml", "reach", "1,200,000", "advice", "注意防寒保暖。\r\n室内通风。",
-			"expert_field", "western", "expert_name", "王强", "expert_affiliation", "中日友好医院",
+			"recording_url", "https://example.org/x", "reach", "1,200,000", "advice", "注意防寒保暖。\r\n室内通风。",
+			"expert_field", "western", "expert_name", "王强", "expert_affiliation", "市第一人民医院",
 			"expert_field", "tcm", "expert_name", "李芳", "expert_affiliation", "",
 			"expert_field", "cdc", "expert_name", "", "expert_affiliation", "")
 		r = do(t, rep, "POST", "/conferences/2025/22", body, formHeader...)
@@ -126,7 +126,7 @@ func TestConferenceForm(t *testing.T) {
 			t.Fatalf("stored %+v %v", c, err)
 		}
 		r = do(t, rep, "GET", "/conferences?year=2025&saved=22", nil)
-		for _, want := range []string{"已保存：小雪发布会", "小雪防寒保暖", "王强", "中日友好医院", "已举办 1 场", "1,200,000", `href="https://www.nhc.gov.cn/x.shtml"`} {
+		for _, want := range []string{"已保存：小雪发布会", "小雪防寒保暖", "王强", "市第一人民医院", "已举办 1 场", "1,200,000", `href="https://example.org/x"`} {
 			if !strings.Contains(r.body, want) {
 				t.Errorf("list after create lacks %q", want)
 			}
@@ -134,8 +134,8 @@ func TestConferenceForm(t *testing.T) {
 
 		// Update: the panel in one line replaces the rows.
 		body = confForm("date", "2025-11-21", "time", "15:00", "theme", "小雪防寒保暖与呼吸道疾病防治", "status", "held", "held_on", "2025-11-21",
-			"recording_url", "https://www.nhc.gov.cn/x.shtml", "reach", "1200000", "advice", "注意防寒保暖。",
-			"experts_text", "西医：王强（中日友好医院）；传染病防治：赵敏", "expert_field", "tcm", "expert_name", "李芳")
+			"recording_url", "https://example.org/x", "reach", "1200000", "advice", "注意防寒保暖。",
+			"experts_text", "西医：王强（市第一人民医院）；传染病防治：赵敏", "expert_field", "tcm", "expert_name", "李芳")
 		if r := do(t, rep, "POST", "/conferences/2025/22", body, formHeader...); r.status != 303 {
 			t.Fatalf("update: %d\n%s", r.status, excerpt(r.body))
 		}
@@ -224,7 +224,7 @@ func TestConferenceForm(t *testing.T) {
 
 // confUpload has a good row (2) and a bad one (3: 大雪 held in the future).
 const confUpload = `年份,节气,日期,时间,主题,专家,健康提示,状态,举办日期,回放链接,传播量
-2025,小雪,2025-11-21,15:00,小雪防寒保暖,西医：王强（中日友好医院）；中医：李芳,注意防寒保暖。,已举办,2025-11-21,https://www.nhc.gov.cn/x.shtml,2340000
+2025,小雪,2025-11-21,15:00,小雪防寒保暖,西医：王强（市第一人民医院）；中医：李芳,注意防寒保暖。,已举办,2025-11-21,https://example.org/x,2340000
 2025,大雪,2025-12-05,15:00,大雪冬季运动,运动健身：周杰,,已举办,2025-12-05,,
 `
 
@@ -339,7 +339,7 @@ func TestConferenceAPI(t *testing.T) {
 		srv := confServer(t, st, snowDay).Handler()
 		rep := asUser(t, st, u.reporter, srv)
 		body := map[string]any{"date": "2025-11-21", "time": "15:00", "theme": "小雪防寒保暖", "status": "held", "held_on": "2025-11-21",
-			"experts": []map[string]string{{"field": "西医", "name": "王强", "affiliation": "中日友好医院"}}, "advice": "注意保暖。", "reach": 1000}
+			"experts": []map[string]string{{"field": "西医", "name": "王强", "affiliation": "市第一人民医院"}}, "advice": "注意保暖。", "reach": 1000}
 		r := do(t, rep, "PUT", "/api/conferences/2025/22", body)
 		if r.status != 200 || path(r.decode(t), "change") != "new" || path(r.decode(t), "conference", "experts", 0, "field") != "western" ||
 			path(r.decode(t), "conference", "recorded_on") != "2025-11-23" {
@@ -348,7 +348,7 @@ func TestConferenceAPI(t *testing.T) {
 		if r := do(t, rep, "PUT", "/api/conferences/2025/xiaoxue", body); path(r.decode(t), "change") != "unchanged" {
 			t.Errorf("PUT the same: %s", r.body)
 		}
-		body["experts"] = "西医：王强（中日友好医院）；中医：李芳"
+		body["experts"] = "西医：王强（市第一人民医院）；中医：李芳"
 		if r := do(t, rep, "PUT", "/api/conferences/2025/小雪", body); path(r.decode(t), "change") != "changed" || path(r.decode(t), "conference", "revision") != 1.0 {
 			t.Errorf("PUT changed: %s", r.body)
 		}
@@ -397,7 +397,7 @@ func TestConferencePublic(t *testing.T) {
 		r = do(t, h, "GET", "/public/conferences", nil)
 		for _, want := range []string{`<html lang="zh-CN">`, "当前节气", ">小雪<", "xiǎoxuě", "交节：2025-11-22 09:36（北京时间）", "距大雪还有 14 天（2025-12-07 05:05）",
 			"气温骤降，注意防寒保暖", "2025年“时令节气与健康”发布会", "已举办 3 场，计划 1 场", "全年目标不少于 20 场",
-			"王强", "中日友好医院 呼吸与危重症医学科主任医师", "观看回放", "传播量 2,340,000", `href="/public/conferences.ics"`, "取消"} {
+			"王强", "市第一人民医院 呼吸与危重症医学科主任医师", "观看回放", "传播量 2,340,000", `href="/public/conferences.ics"`, "取消"} {
 			if !strings.Contains(r.body, want) {
 				t.Errorf("public page lacks %q", want)
 			}
