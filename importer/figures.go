@@ -196,15 +196,8 @@ func mapFigureHeader(cat *figure.Catalog, file string, header []string) ([]figur
 	if kinds == 0 {
 		missing = append(missing, "指标项/a column per kind of figure")
 	}
-	if len(unknown) > 0 || len(missing) > 0 {
-		var parts []string
-		if len(unknown) > 0 {
-			parts = append(parts, fmt.Sprintf("unknown columns %q (未知列)", unknown))
-		}
-		if len(missing) > 0 {
-			parts = append(parts, fmt.Sprintf("missing columns %q (缺少必填列)", missing))
-		}
-		return nil, fmt.Errorf("%s: row 1: %s; download the figures template for the expected columns", file, strings.Join(parts, "; "))
+	if err := headerError(file, "figures", unknown, missing); err != nil {
+		return nil, err
 	}
 	return cols, nil
 }
@@ -259,11 +252,9 @@ func ImportFigures(ctx context.Context, st FigureStore, t *region.Tree, rules *f
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var te *table.Error
-		if errors.As(err, &te) && te.Line > 0 {
+		if bad, ok := unreadable(name, cells, err); ok {
 			rep.Rows++
-			rep.Rejected = append(rep.Rejected, Rejected{Row: te.Line, Cells: cells, Errors: []RowError{{File: name, Row: te.Line,
-				Msg: facility.Message{ZH: "无法读取该行：" + te.Msg, EN: "cannot read the row: " + te.Msg}}}})
+			rep.Rejected = append(rep.Rejected, bad)
 			continue
 		}
 		if err != nil {

@@ -193,17 +193,37 @@ func mapHeader(sc *facility.Schema, file string, header []string) ([]column, err
 			missing = append(missing, f.ZH+"/"+f.EN)
 		}
 	}
-	if len(unknown) > 0 || len(missing) > 0 {
-		var parts []string
-		if len(unknown) > 0 {
-			parts = append(parts, fmt.Sprintf("unknown columns %q (未知列)", unknown))
-		}
-		if len(missing) > 0 {
-			parts = append(parts, fmt.Sprintf("missing columns %q (缺少必填列)", missing))
-		}
-		return nil, fmt.Errorf("%s: row 1: %s; download the %s template for the expected columns", file, strings.Join(parts, "; "), sc.Name)
+	if err := headerError(file, sc.Name, unknown, missing); err != nil {
+		return nil, err
 	}
 	return cols, nil
+}
+
+// headerError is the error of a header with unknown or missing columns,
+// naming the template (what) to download; nil when there are none.
+func headerError(file, what string, unknown, missing []string) error {
+	if len(unknown) == 0 && len(missing) == 0 {
+		return nil
+	}
+	var parts []string
+	if len(unknown) > 0 {
+		parts = append(parts, fmt.Sprintf("unknown columns %q (未知列)", unknown))
+	}
+	if len(missing) > 0 {
+		parts = append(parts, fmt.Sprintf("missing columns %q (缺少必填列)", missing))
+	}
+	return fmt.Errorf("%s: row 1: %s; download the %s template for the expected columns", file, strings.Join(parts, "; "), what)
+}
+
+// unreadable turns err, when it is a row the reader could not decode
+// (the reader goes on after it), into that row's rejection.
+func unreadable(file string, cells []string, err error) (Rejected, bool) {
+	var te *table.Error
+	if !errors.As(err, &te) || te.Line <= 0 {
+		return Rejected{}, false
+	}
+	return Rejected{Row: te.Line, Cells: cells, Errors: []RowError{{File: file, Row: te.Line,
+		Msg: facility.Message{ZH: "无法读取该行：" + te.Msg, EN: "cannot read the row: " + te.Msg}}}}, true
 }
 
 func matches(h string, m facility.Message, key string) bool {
@@ -380,11 +400,10 @@ func (p *parser) run(ctx context.Context, rd *table.Reader, out chan<- batch) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var te *table.Error
-		if errors.As(err, &te) && te.Line > 0 {
+		if bad, ok := unreadable(p.file, cells, err); ok {
 			// A row the reader could not decode; the reader goes on.
 			b.rows++
-			b.rejected = append(b.rejected, Rejected{Row: te.Line, Cells: cells, Errors: []RowError{{File: p.file, Row: te.Line, Msg: facility.Message{ZH: "无法读取该行：" + te.Msg, EN: "cannot read the row: " + te.Msg}}}})
+			b.rejected = append(b.rejected, bad)
 			continue
 		}
 		if err != nil {

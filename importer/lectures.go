@@ -285,15 +285,8 @@ func mapLectureHeader(file string, header []string) ([]int, error) {
 		missing = append(missing, lectureHeaders[lcolRegion].ZH+"/"+lectureHeaders[lcolRegion].EN+" or "+
 			lectureHeaders[lcolHospital].ZH+"/"+lectureHeaders[lcolHospital].EN)
 	}
-	if len(unknown) > 0 || len(missing) > 0 {
-		var parts []string
-		if len(unknown) > 0 {
-			parts = append(parts, fmt.Sprintf("unknown columns %q (未知列)", unknown))
-		}
-		if len(missing) > 0 {
-			parts = append(parts, fmt.Sprintf("missing columns %q (缺少必填列)", missing))
-		}
-		return nil, fmt.Errorf("%s: row 1: %s; download the lectures template for the expected columns", file, strings.Join(parts, "; "))
+	if err := headerError(file, "lectures", unknown, missing); err != nil {
+		return nil, err
 	}
 	return cols, nil
 }
@@ -354,11 +347,9 @@ func ImportLectures(ctx context.Context, st LectureStore, t *region.Tree, name s
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		var te *table.Error
-		if errors.As(err, &te) && te.Line > 0 {
+		if bad, ok := unreadable(name, cells, err); ok {
 			rep.Rows++
-			rep.Rejected = append(rep.Rejected, Rejected{Row: te.Line, Cells: cells, Errors: []RowError{{File: name, Row: te.Line,
-				Msg: facility.Message{ZH: "无法读取该行：" + te.Msg, EN: "cannot read the row: " + te.Msg}}}})
+			rep.Rejected = append(rep.Rejected, bad)
 			continue
 		}
 		if err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/shishi-health/shishi/facility"
 	"github.com/shishi-health/shishi/region"
-	"github.com/shishi-health/shishi/table"
 )
 
 // RegionStore is what a regions import needs of the store.
@@ -63,10 +62,9 @@ func ImportRegions(ctx context.Context, st RegionStore, t *region.Tree, name str
 			break
 		}
 		if err != nil {
-			var te *table.Error
-			if errors.As(err, &te) && te.Line > 0 {
+			if bad, ok := unreadable(name, cells, err); ok {
 				rep.Rows++
-				rep.Rejected = append(rep.Rejected, Rejected{Row: te.Line, Cells: cells, Errors: []RowError{{File: name, Row: te.Line, Msg: facility.Message{ZH: "无法读取该行：" + te.Msg, EN: "cannot read the row: " + te.Msg}}}})
+				rep.Rejected = append(rep.Rejected, bad)
 				continue
 			}
 			return rep, err
